@@ -1,0 +1,165 @@
+// The state store port and the shapes it persists (SPEC §1, invariants 6, 7, 13). Every row is
+// validated with these schemas when loaded, so a hand-edited or corrupted store is refused with a
+// named field instead of steering the engine wrong.
+import { z } from "zod";
+import { CaseSchema, CustomValueSchema } from "./case.js";
+
+const side = z.enum(["plannr", "onlyoffice"]);
+const isoTime = z.string().min(1);
+
+export const PairIdentitySchema = z.object({
+  plannrAccount: z.string().min(1),
+  onlyofficePortal: z.string().min(1),
+});
+export type PairIdentity = z.infer<typeof PairIdentitySchema>;
+
+export const LinkSchema = z.object({
+  plannrId: z.string().min(1),
+  onlyofficeId: z.string().min(1),
+  /** The last agreed canonical case; null right after linking (first contact, SPEC §2). */
+  base: CaseSchema.nullable(),
+  /** Hash of the base as each side sees it (projection): an equal scan hash means "unchanged". */
+  baseHashPlannr: z.string().nullable(),
+  baseHashOnlyoffice: z.string().nullable(),
+  linkedAt: isoTime,
+  updatedAt: isoTime,
+});
+export type Link = z.infer<typeof LinkSchema>;
+
+export const FingerprintSchema = z.object({
+  title: z.string(),
+  participants: z.array(z.string()),
+});
+export type Fingerprint = z.infer<typeof FingerprintSchema>;
+
+export const JournalEntrySchema = z.object({
+  id: z.string().min(1),
+  runId: z.string().min(1),
+  /** The side the case is being created on. */
+  side,
+  /** The id of the case being copied, on the other side. */
+  sourceId: z.string().min(1),
+  fingerprint: FingerprintSchema,
+  status: z.enum(["pending", "done", "failed"]),
+  createdId: z.string().nullable(),
+  startedAt: isoTime,
+  settledAt: isoTime.nullable(),
+});
+export type JournalEntry = z.infer<typeof JournalEntrySchema>;
+
+export const ConflictSchema = z.object({
+  id: z.string().min(1),
+  plannrId: z.string().min(1),
+  onlyofficeId: z.string().min(1),
+  /** A field group, or `delete` for a delete on one side against an edit on the other. */
+  group: z.string().min(1),
+  base: z.unknown(),
+  plannr: z.unknown(),
+  onlyoffice: z.unknown(),
+  reason: z.string(),
+  status: z.enum(["pending", "resolved"]),
+  resolution: z.enum(["plannr", "onlyoffice", "base"]).nullable(),
+  createdAt: isoTime,
+  resolvedAt: isoTime.nullable(),
+});
+export type Conflict = z.infer<typeof ConflictSchema>;
+
+export const TombstoneSchema = z.object({
+  /** The side where the case vanished. */
+  side,
+  id: z.string().min(1),
+  /** The surviving partner, never re-created automatically. */
+  partnerId: z.string().min(1),
+  reason: z.string(),
+  at: isoTime,
+});
+export type Tombstone = z.infer<typeof TombstoneSchema>;
+
+export const RunSchema = z.object({
+  id: z.string().min(1),
+  command: z.string(),
+  startedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  exitCode: z.number().int().nullable(),
+  /** The run's report summary (counts only). */
+  summary: z.record(z.string(), z.unknown()).nullable(),
+});
+export type Run = z.infer<typeof RunSchema>;
+
+export const AuditEntrySchema = z.object({
+  runId: z.string().min(1),
+  side,
+  record: z.string().min(1),
+  /** The partner's id at the time of the write, so history finds it from either side. */
+  partner: z.string().nullable(),
+  operation: z.string(),
+  group: z.string(),
+  before: z.union([CustomValueSchema, z.array(z.string()), z.record(z.string(), z.unknown())]).nullable(),
+  after: z.union([CustomValueSchema, z.array(z.string()), z.record(z.string(), z.unknown())]).nullable(),
+  at: isoTime,
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
+
+/** Everything one write changes in the store, committed in one transaction. */
+export interface WriteCommit {
+  upsertLink?: Link;
+  /** Plannr id of a link to remove. */
+  deleteLink?: string;
+  audit?: AuditEntry[];
+  settleJournal?: { id: string; status: "done" | "failed"; createdId: string | null; at: string };
+  addTombstone?: Tombstone;
+  resolveConflicts?: { ids: string[]; at: string };
+}
+
+export interface LockHolder {
+  owner: string;
+  /** host:pid of the holder, for stale-lock detection after a crash. */
+  host: string;
+  pid: number;
+  expiresAt: string;
+}
+
+export interface StateStore {
+  /** Create or migrate the schema; refuses a store written by a newer version. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** A short description for logs (file path, or postgres URL without password). */
+  describe(): string;
+
+  getIdentity(): Promise<PairIdentity | null>;
+  setIdentity(identity: PairIdentity): Promise<void>;
+
+  /** Takes the run lock; false (and the holder) if another live run has it. */
+  acquireLock(holder: LockHolder): Promise<{ acquired: true } | { acquired: false; holder: LockHolder }>;
+  renewLock(owner: string, expiresAt: string): Promise<void>;
+  releaseLock(owner: string): Promise<void>;
+
+  listLinks(): Promise<Link[]>;
+  getLinkByPlannr(id: string): Promise<Link | null>;
+  getLinkByOnlyoffice(id: string): Promise<Link | null>;
+  countLinks(): Promise<number>;
+
+  addJournal(entry: JournalEntry): Promise<void>;
+  listPendingJournal(): Promise<JournalEntry[]>;
+
+  putConflict(conflict: Conflict): Promise<void>;
+  listConflicts(filter?: { status?: "pending" | "resolved"; plannrId?: string }): Promise<Conflict[]>;
+  getConflict(id: string): Promise<Conflict | null>;
+  /** Records the user's decision; the next sync carries it out. */
+  decideConflict(id: string, resolution: "plannr" | "onlyoffice" | "base"): Promise<void>;
+
+  listTombstones(): Promise<Tombstone[]>;
+  removeTombstone(side: "plannr" | "onlyoffice", id: string): Promise<void>;
+
+  startRun(run: Run): Promise<void>;
+  finishRun(id: string, finishedAt: string, exitCode: number, summary: Record<string, unknown>): Promise<void>;
+  listRuns(limit: number): Promise<Run[]>;
+
+  listAudit(recordIds: string[]): Promise<AuditEntry[]>;
+
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  /** Applies one write's consequences atomically (link/base, audit, journal, tombstone). */
+  commit(commit: WriteCommit): Promise<void>;
+}

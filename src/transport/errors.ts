@@ -1,0 +1,91 @@
+// One factory builds every transport error from status + body (after stripe-node's Error.ts):
+// a redacted message, the endpoint, the record, and whether the call may be retried. Adapters
+// refine it through a classifier for their own quirks (ONLYOFFICE answers 500 for a bad
+// password); the defaults follow HTTP.
+import { CaseSyncError, type ErrorCode, type Side } from "../core/errors.js";
+import { redactText } from "./redact.js";
+
+export interface CallContext {
+  side: Side;
+  /** `METHOD /path/{template}`: never the concrete URL with query secrets. */
+  endpoint: string;
+  record?: string | undefined;
+  secrets: readonly string[];
+}
+
+const STATUS_CODES: Record<number, ErrorCode> = {
+  400: "CS_VALIDATION",
+  401: "CS_AUTH",
+  402: "CS_FORBIDDEN",
+  403: "CS_FORBIDDEN",
+  404: "CS_NOT_FOUND",
+  409: "CS_CONFLICT",
+  422: "CS_VALIDATION",
+  429: "CS_RATE_LIMIT",
+};
+
+/** Status codes worth another try for an idempotent call (SPEC §5). */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+/** Pulls a human message out of the common error body shapes (Laravel, ONLYOFFICE, plain text). */
+export function messageFromBody(body: unknown): string | null {
+  if (typeof body === "string") return body.trim().slice(0, 500) || null;
+  if (body === null || typeof body !== "object") return null;
+  const record = body as Record<string, unknown>;
+  const nested = record.error;
+  if (nested !== null && typeof nested === "object") {
+    const message = (nested as Record<string, unknown>).message;
+    if (typeof message === "string") return message;
+  }
+  if (typeof record.message === "string") {
+    const errors = record.errors;
+    if (errors !== null && typeof errors === "object") {
+      const details = Object.entries(errors as Record<string, unknown>)
+        .map(([field, messages]) => `${field}: ${Array.isArray(messages) ? messages.join(" ") : String(messages)}`)
+        .join("; ");
+      if (details) return `${record.message} (${details})`;
+    }
+    return record.message;
+  }
+  return null;
+}
+
+/** The first field a Laravel 422 body names (`errors: {field: [...]}`), if any. */
+export function fieldFromBody(body: unknown): string | undefined {
+  if (body === null || typeof body !== "object") return undefined;
+  const errors = (body as Record<string, unknown>).errors;
+  if (errors === null || typeof errors !== "object") return undefined;
+  return Object.keys(errors)[0];
+}
+
+export function errorFromResponse(status: number, body: unknown, context: CallContext): CaseSyncError {
+  const code: ErrorCode = STATUS_CODES[status] ?? (status >= 500 ? "CS_UPSTREAM" : "CS_UPSTREAM");
+  const detail = messageFromBody(body) ?? `HTTP ${status}`;
+  const message = redactText(`${context.endpoint} answered ${status}: ${detail}`, context.secrets);
+  return new CaseSyncError(code, message, {
+    side: context.side,
+    record: context.record,
+    field: fieldFromBody(body),
+    endpoint: context.endpoint,
+    status,
+    retryable: RETRYABLE_STATUSES.has(status),
+  });
+}
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ERR_SOCKET_CONNECTION_TIMEOUT"]);
+const TIMEOUT_CODES = new Set(["ECONNABORTED", "ETIMEDOUT", "ERR_CANCELED"]);
+
+/** An error thrown below HTTP (no response): unreachable, reset, timed out. */
+export function errorFromNetwork(error: unknown, context: CallContext): CaseSyncError {
+  const code = (error as { code?: unknown }).code;
+  const raw = error instanceof Error ? error.message : String(error);
+  const message = redactText(`${context.endpoint} failed: ${raw}`, context.secrets);
+  const isTimeout = typeof code === "string" && TIMEOUT_CODES.has(code);
+  const isNetwork = (typeof code === "string" && NETWORK_CODES.has(code)) || /socket hang up/i.test(raw);
+  return new CaseSyncError(isTimeout ? "CS_TIMEOUT" : isNetwork ? "CS_NETWORK" : "CS_NETWORK", message, {
+    side: context.side,
+    record: context.record,
+    endpoint: context.endpoint,
+    retryable: true,
+  });
+}

@@ -1,0 +1,114 @@
+// Plannr allows 500 requests a minute per user and says how many are left in
+// `X-Ratelimit-Remaining` (and, on a 429, how long to wait in `Retry-After`). The limiter keeps a
+// sliding window of our own sends and also believes the server when it reports fewer requests
+// left than we think (another client using the same token), so that a steady-state run never
+// earns a 429. The decision (`delayBeforeNext`) is pure; sleeping goes through the Clock port.
+import type { Clock } from "../core/ports.js";
+
+export interface RateLimitPolicy {
+  /** Requests allowed per window. */
+  limit: number;
+  windowMs: number;
+  /** Header names, compared case-insensitively. */
+  remainingHeader: string;
+  retryAfterHeader: string;
+}
+
+export interface LimiterState {
+  /** Send times (ms) of our requests still inside the window, oldest first. */
+  sent: number[];
+  /** The server's last `remaining`, and how many we sent since it was read. */
+  serverRemaining: number | null;
+  sentSinceObservation: number;
+  /** Nobody sends before this time (a `Retry-After`, or a server that said 0 left). */
+  blockedUntil: number;
+}
+
+export function initialLimiterState(): LimiterState {
+  return { sent: [], serverRemaining: null, sentSinceObservation: 0, blockedUntil: 0 };
+}
+
+/** Milliseconds to wait before the next request may go (0 = now). Pure. */
+export function delayBeforeNext(state: LimiterState, now: number, policy: RateLimitPolicy): number {
+  const live = state.sent.filter((t) => t > now - policy.windowMs);
+  let wait = Math.max(0, state.blockedUntil - now);
+  if (live.length >= policy.limit) {
+    const oldest = live[live.length - policy.limit] ?? now;
+    wait = Math.max(wait, oldest + policy.windowMs - now);
+  }
+  if (state.serverRemaining !== null && state.serverRemaining - state.sentSinceObservation <= 0) {
+    // The server knows of requests we did not send: wait until our oldest send leaves the window,
+    // or a whole window when we have sent nothing it could be counting.
+    const oldest = live[0];
+    wait = Math.max(wait, oldest === undefined ? policy.windowMs : oldest + policy.windowMs - now);
+  }
+  return wait;
+}
+
+function headerValue(headers: Record<string, unknown>, name: string): string | null {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted && value !== undefined && value !== null) return String(value);
+  }
+  return null;
+}
+
+/** Seconds or an HTTP date, as `Retry-After` allows; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (value === null) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+export class RateLimiter {
+  private state: LimiterState = initialLimiterState();
+  private waited = 0;
+
+  constructor(
+    private readonly policy: RateLimitPolicy,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Waits for a slot and takes it. */
+  async acquire(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now().getTime();
+      const delay = delayBeforeNext(this.state, now, this.policy);
+      if (delay <= 0) {
+        this.state.sent = this.state.sent.filter((t) => t > now - this.policy.windowMs);
+        this.state.sent.push(now);
+        this.state.sentSinceObservation += 1;
+        return;
+      }
+      this.waited += delay;
+      await this.clock.sleep(delay);
+      const after = this.clock.now().getTime();
+      // A server-reported exhaustion is over once we waited it out.
+      if (this.state.serverRemaining !== null && after - now >= delay) {
+        this.state.serverRemaining = null;
+        this.state.sentSinceObservation = 0;
+      }
+    }
+  }
+
+  /** Reads the rate-limit headers of any response (including a 429). */
+  observe(headers: Record<string, unknown>, status: number): void {
+    const now = this.clock.now().getTime();
+    const remaining = Number(headerValue(headers, this.policy.remainingHeader));
+    if (headerValue(headers, this.policy.remainingHeader) !== null && Number.isFinite(remaining)) {
+      this.state.serverRemaining = remaining;
+      this.state.sentSinceObservation = 0;
+    }
+    if (status === 429) {
+      const retryAfter = parseRetryAfter(headerValue(headers, this.policy.retryAfterHeader), now) ?? this.policy.windowMs / 10;
+      this.state.blockedUntil = Math.max(this.state.blockedUntil, now + retryAfter);
+    }
+  }
+
+  /** Total time spent waiting for slots (for reports and the benchmark). */
+  waitedMs(): number {
+    return this.waited;
+  }
+}

@@ -1,0 +1,41 @@
+// Retry decisions are pure (after octokit's plugin-retry): whether a failed call is tried again
+// depends only on the error and on whether the adapter's profile marks the endpoint idempotent.
+// Creates are never idempotent here: a lost create answer is settled by the journal (invariant 6).
+import pRetry from "p-retry";
+import { CaseSyncError } from "../core/errors.js";
+
+export interface RetryPolicy {
+  /** Attempts after the first. */
+  retries: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 4, minDelayMs: 250, maxDelayMs: 8_000 };
+
+/** True when the same request may be sent again. */
+export function shouldRetry(error: unknown, idempotent: boolean): boolean {
+  if (!idempotent) return false;
+  return error instanceof CaseSyncError && error.retryable;
+}
+
+/**
+ * Runs `call` with backoff and jitter. `onRetry` sees each retried error first (the rate limiter
+ * uses it to honour `Retry-After` for every caller, not just this one).
+ */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  options: { idempotent: boolean; policy: RetryPolicy; onRetry?: (error: unknown, attempt: number) => Promise<void> | void },
+): Promise<T> {
+  if (!options.idempotent || options.policy.retries === 0) return call();
+  return pRetry(call, {
+    retries: options.policy.retries,
+    minTimeout: options.policy.minDelayMs,
+    maxTimeout: options.policy.maxDelayMs,
+    randomize: true,
+    shouldRetry: ({ error }) => shouldRetry(error, options.idempotent),
+    onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+      if (retriesLeft > 0 && shouldRetry(error, options.idempotent)) await options.onRetry?.(error, attemptNumber);
+    },
+  });
+}
