@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   "CS_BREAKER", // mass delete/create breaker tripped
   "CS_BUDGET", // request budget spent
   "CS_STATE", // persisted state failed validation or is inconsistent
+  "CS_INTERRUPTED", // stopped by a signal (Ctrl-C); resumable
   "CS_INTERNAL", // a bug
 ] as const;
 
@@ -90,6 +91,7 @@ export const ABORTING_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "CS_BREAKER",
   "CS_BUDGET",
   "CS_NETWORK",
+  "CS_INTERRUPTED",
 ]);
 
 /** Wrap anything thrown into a CaseSyncError, keeping an existing one as it is. */

@@ -85,8 +85,8 @@ export const RunReportSchema = z.object({
   conflicts: z.array(ConflictReportSchema),
   errors: z.array(IssueReportSchema),
   warnings: z.array(IssueReportSchema),
-  /** What this tool does not carry, with counts seen in this run (SPEC §2). */
-  notCarried: z.array(z.object({ item: z.string(), count: z.number().int() })),
+  /** What this tool does not carry, with counts seen in this run (null: not read, so not counted). */
+  notCarried: z.array(z.object({ item: z.string(), count: z.number().int().nullable() })),
   /** For `plan` and dry runs: every write the run would make, in order. */
   plan: z.array(PlanItemSchema).optional(),
 });

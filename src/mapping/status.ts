@@ -47,6 +47,19 @@ export class StatusCatalog {
     return this.toOnlyoffice.get(plannrName) ?? plannrName;
   }
 
+  /**
+   * The Plannr status a name read from ONLYOFFICE stands for: the exact Plannr name, a renamed one
+   * (mapping `statuses`), or a Plannr name in another letter case. Undefined when none fits.
+   */
+  resolve(text: string): string | undefined {
+    const trimmed = text.trim();
+    if (this.byName.has(trimmed)) return trimmed;
+    const renamed = this.plannrName(trimmed);
+    if (renamed !== undefined) return renamed;
+    const lower = trimmed.toLowerCase();
+    return [...this.byName.keys()].find((name) => name.toLowerCase() === lower);
+  }
+
   /** The Plannr status name for the text found in the ONLYOFFICE status field (case-insensitive). */
   plannrName(onlyofficeText: string): string | undefined {
     return this.fromOnlyoffice.get(onlyofficeText.trim().toLowerCase());

@@ -1,0 +1,298 @@
+// Apply: the engine's only module with effects, reaching the world through the ports alone.
+// Each pair's writes go one request at a time so that success is known per field group; the new
+// base and the audit of a pair are committed together. Creates are journalled before the request
+// (invariant 6); a create whose outcome is unknown stays pending and is reconciled on the next run.
+import pLimit from "p-limit";
+import { randomUUID } from "node:crypto";
+import { emptyCase, withGroupValue, type Case } from "../core/case.js";
+import { ABORTING_CODES, CaseSyncError, toCaseSyncError, type Side } from "../core/errors.js";
+import type { Clock, CrmAdapter, Logger, Progress } from "../core/ports.js";
+import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
+import type { AuditEntry, JournalEntry, Link, StateStore, WriteCommit } from "../core/state.js";
+import { nextBase } from "./diff.js";
+import { fingerprintKey, type Pairing } from "./links.js";
+import { baseHashOf, encodePair, type CreateWork, type DeleteWork, type PairWork } from "./plan.js";
+import { summarize } from "./snapshot.js";
+import { viewValue, type ViewScope } from "./view.js";
+
+export interface ApplyContext {
+  runId: string;
+  scope: ViewScope;
+  adapters: { plannr: CrmAdapter; onlyoffice: CrmAdapter };
+  store: StateStore;
+  clock: Clock;
+  logger: Logger;
+  progress: Progress;
+  concurrency: number;
+  /** Side-specific fix-ups applied to a re-read record (the same as the snapshot's). */
+  refine: (record: CaseRecord) => CaseRecord;
+  /** Settlements from pairing, by journal id (committed with the pair they link). */
+  settlements: Pairing["settlements"];
+  signal?: AbortSignal | undefined;
+}
+
+export interface ApplyResult {
+  applied: WriteOp[];
+  issues: RecordIssue[];
+  abort: CaseSyncError | null;
+  linksAdded: number;
+  linksRemoved: number;
+  created: { side: Side; id: string; sourceId: string }[];
+}
+
+/** Errors after which a create may or may not have happened: the journal entry stays pending. */
+const UNKNOWN_OUTCOME = new Set(["CS_TIMEOUT", "CS_NETWORK", "CS_UPSTREAM", "CS_SCHEMA", "CS_RATE_LIMIT", "CS_INTERNAL"]);
+
+export class Applier {
+  private readonly result: ApplyResult = { applied: [], issues: [], abort: null, linksAdded: 0, linksRemoved: 0, created: [] };
+  private done = 0;
+
+  constructor(private readonly ctx: ApplyContext) {}
+
+  private now(): string {
+    return this.ctx.clock.now().toISOString();
+  }
+
+  private stopped(): boolean {
+    if (this.ctx.signal?.aborted && this.result.abort === null) {
+      this.result.abort = new CaseSyncError("CS_INTERRUPTED", "interrupted; the next run resumes where this one stopped");
+    }
+    return this.result.abort !== null;
+  }
+
+  private fail(error: unknown, side: Side, record: string | null, fallbackField: string | null): void {
+    const e = toCaseSyncError(error, { side, record: record ?? undefined });
+    if (ABORTING_CODES.has(e.code)) {
+      if (this.result.abort === null) this.result.abort = e;
+      return;
+    }
+    this.result.issues.push({ severity: "error", side, record: e.record ?? record, field: e.field ?? fallbackField, code: e.code, message: e.message });
+  }
+
+  private tick(total: number): void {
+    this.done += 1;
+    this.ctx.progress({ phase: "apply", done: this.done, total });
+  }
+
+  private audit(op: WriteOp, partner: string | null, before: Case | null, after: Case | null): AuditEntry[] {
+    const groups = op.groups.length > 0 ? op.groups : [op.kind];
+    return groups.map((group) => ({
+      runId: this.ctx.runId,
+      side: op.side,
+      record: op.record ?? partner ?? "?",
+      partner,
+      operation: op.kind,
+      group,
+      before: before === null || op.groups.length === 0 ? null : (auditValue(this.ctx.scope, group, before) as AuditEntry["before"]),
+      after: after === null || op.groups.length === 0 ? null : (auditValue(this.ctx.scope, group, after) as AuditEntry["after"]),
+      at: this.now(),
+    }));
+  }
+
+  /** Sends ops one by one; returns the groups whose write failed. */
+  private async send(side: Side, id: string, ops: readonly WriteOp[], partner: string, before: Case | null, after: Case, audit: AuditEntry[]): Promise<Set<string>> {
+    const failed = new Set<string>();
+    for (const op of ops) {
+      if (this.result.abort !== null) {
+        op.groups.forEach((g) => failed.add(g));
+        continue;
+      }
+      try {
+        await this.ctx.adapters[side].applyWrites(id, [op]);
+        this.result.applied.push(op);
+        audit.push(...this.audit(op, partner, before, after));
+      } catch (error) {
+        op.groups.forEach((g) => failed.add(g));
+        this.fail(error, side, id, op.groups[0] ?? null);
+      }
+    }
+    return failed;
+  }
+
+  async applyPair(original: PairWork, total: number): Promise<void> {
+    if (this.stopped()) return;
+    let work = original;
+    if (work.opsOnlyoffice.some((op) => op.rereadFirst === true)) {
+      // Invariant 4: an ONLYOFFICE PUT resends whole values, so read the case again first and
+      // re-plan this record if it moved since the snapshot.
+      try {
+        const fresh = await this.ctx.adapters.onlyoffice.getCase(work.onlyofficeId);
+        if (fresh === null) {
+          this.result.issues.push({ severity: "warning", side: "onlyoffice", record: work.onlyofficeId, field: null, code: "CS_NOT_FOUND", message: "vanished during the run; left for the next run" });
+          this.tick(total);
+          return;
+        }
+        if (fresh.version !== work.onlyofficeRecord.version) {
+          const refined = this.ctx.refine(fresh);
+          const summary = summarize(refined, this.ctx.scope, true);
+          const input = { ...work.input, onlyoffice: refined.case, frozenOnlyoffice: new Set(summary.frozen) };
+          work = encodePair(this.ctx, work, input, work.plannrRecord, refined);
+          work.resolvedConflicts.push(...original.resolvedConflicts);
+          this.ctx.logger.debug({ record: work.onlyofficeId }, "ONLYOFFICE case moved since the snapshot; re-planned");
+        }
+      } catch (error) {
+        this.fail(error, "onlyoffice", work.onlyofficeId, null);
+        this.tick(total);
+        return;
+      }
+    }
+    const audit: AuditEntry[] = [];
+    const failed = new Set<string>();
+    for (const issue of work.issues) if (issue.severity === "error" && issue.field !== null) failed.add(issue.field);
+    this.result.issues.push(...work.issues.filter((i) => i.severity === "error"));
+    const { decision } = work;
+    for (const g of await this.send("plannr", work.plannrId, work.opsPlannr, work.onlyofficeId, work.input.plannr, decision.targetPlannr, audit)) failed.add(g);
+    for (const g of await this.send("onlyoffice", work.onlyofficeId, work.opsOnlyoffice, work.plannrId, work.input.onlyoffice, decision.targetOnlyoffice, audit)) failed.add(g);
+    const settled = new Set(decision.groups.filter((g) => g.target !== undefined && !failed.has(g.group)).map((g) => g.group));
+    const base = nextBase(work.input, decision, settled);
+    const commit: WriteCommit = { upsertLink: this.link(work.plannrId, work.onlyofficeId, work.link, base), audit };
+    const resolved = work.resolvedConflicts.filter((id) => id !== "");
+    if (resolved.length > 0) commit.resolveConflicts = { ids: resolved, at: this.now() };
+    const settlement = work.newLink?.journalId ? this.ctx.settlements.find((s) => s.id === work.newLink?.journalId) : undefined;
+    if (settlement) commit.settleJournal = { ...settlement, at: this.now() };
+    await this.ctx.store.commit(commit);
+    if (work.link === null) this.result.linksAdded += 1;
+    this.tick(total);
+  }
+
+  private link(plannrId: string, onlyofficeId: string, existing: Link | null, base: Case | null): Link {
+    const hash = baseHashOf(this.ctx.scope, base);
+    const now = this.now();
+    return { plannrId, onlyofficeId, base, baseHashPlannr: hash, baseHashOnlyoffice: hash, linkedAt: existing?.linkedAt ?? now, updatedAt: now };
+  }
+
+  async applyCreate(work: CreateWork, total: number): Promise<void> {
+    if (this.stopped()) return;
+    const scope = this.ctx.scope;
+    let participants = viewValue(scope, "participants", work.target) as string[];
+    if (work.to === "plannr" && participants.length === 0 && scope.directory.defaultClientKey !== null) participants = [scope.directory.defaultClientKey];
+    const entry: JournalEntry = {
+      id: randomUUID(),
+      runId: this.ctx.runId,
+      side: work.to,
+      sourceId: work.sourceId,
+      fingerprint: { title: work.target.title, participants },
+      status: "pending",
+      createdId: null,
+      startedAt: this.now(),
+      settledAt: null,
+    };
+    await this.ctx.store.addJournal(entry);
+    let created: CaseRecord;
+    try {
+      created = await this.ctx.adapters[work.to].createCase(work.target, {
+        stamp: work.from === "plannr" ? work.sourceId : null,
+        people: scope.directory.people(),
+        createdAt: work.createdAt,
+      });
+    } catch (error) {
+      const e = toCaseSyncError(error, { side: work.to });
+      if (ABORTING_CODES.has(e.code)) this.fail(e, work.to, null, null);
+      else if (UNKNOWN_OUTCOME.has(e.code)) {
+        // The journal entry stays pending: the next run adopts the case if it was made.
+        this.result.issues.push({ severity: "error", side: work.to, record: null, field: null, code: e.code, message: `copy of ${work.from} case ${work.sourceId}: outcome unknown (${e.message}); the next run adopts it if it was made, and never creates it twice` });
+      } else {
+        await this.ctx.store.commit({ settleJournal: { id: entry.id, status: "failed", createdId: null, at: this.now() } });
+        this.result.issues.push({ severity: "error", side: work.from, record: work.sourceId, field: e.field ?? null, code: e.code, message: `not copied to ${work.to}: ${e.message}` });
+      }
+      this.tick(total);
+      return;
+    }
+    this.result.created.push({ side: work.to, id: created.id, sourceId: work.sourceId });
+    this.result.issues.push(...work.issues.filter((i) => i.severity === "error").map((i) => ({ ...i, record: created.id })));
+    const base = createdBase(work);
+    const plannrId = work.to === "plannr" ? created.id : work.sourceId;
+    const onlyofficeId = work.to === "onlyoffice" ? created.id : work.sourceId;
+    const createOp: WriteOp = work.ops[0] ?? { side: work.to, record: null, kind: "case.create", method: "POST", path: "", groups: [], body: undefined, summary: "create" };
+    this.result.applied.push(...work.ops.map((op) => ({ ...op, record: created.id })));
+    const audit = this.audit({ ...createOp, record: created.id, groups: createOp.groups.length > 0 ? createOp.groups : ["title"] }, work.sourceId, null, base);
+    await this.ctx.store.commit({
+      upsertLink: this.link(plannrId, onlyofficeId, null, base),
+      settleJournal: { id: entry.id, status: "done", createdId: created.id, at: this.now() },
+      audit,
+    });
+    this.result.linksAdded += 1;
+    if (work.to === "plannr") await this.stamp(onlyofficeId, plannrId);
+    if (work.sourceOps.length > 0) {
+      const sourceAudit: AuditEntry[] = [];
+      await this.send(work.from, work.sourceId, work.sourceOps, created.id, null, base, sourceAudit);
+      if (sourceAudit.length > 0) await this.ctx.store.commit({ audit: sourceAudit });
+    }
+    this.tick(total);
+  }
+
+  /** Writes the link stamp onto an ONLYOFFICE case (a failure is repaired on the next run). */
+  async stamp(onlyofficeId: string, plannrId: string): Promise<void> {
+    if (this.stopped()) return;
+    try {
+      await this.ctx.adapters.onlyoffice.setStamp(onlyofficeId, plannrId);
+      this.result.applied.push({ side: "onlyoffice", record: onlyofficeId, kind: "stamp", method: "POST", path: "", groups: [], body: undefined, summary: `stamp ${plannrId}` });
+      const entry: AuditEntry = { runId: this.ctx.runId, side: "onlyoffice", record: onlyofficeId, partner: plannrId, operation: "stamp", group: "link", before: null, after: plannrId, at: this.now() };
+      await this.ctx.store.commit({ audit: [entry] });
+    } catch (error) {
+      const e = toCaseSyncError(error, { side: "onlyoffice", record: onlyofficeId });
+      if (ABORTING_CODES.has(e.code)) this.fail(e, "onlyoffice", onlyofficeId, "link");
+      else this.result.issues.push({ severity: "warning", side: "onlyoffice", record: onlyofficeId, field: "link", code: e.code, message: `link stamp not written (${e.message}); the next run writes it` });
+    }
+  }
+
+  async applyDelete(work: DeleteWork, resolved: string[], total: number): Promise<void> {
+    if (this.stopped()) return;
+    const survivor: Side = work.vanished === "plannr" ? "onlyoffice" : "plannr";
+    const survivorId = survivor === "plannr" ? work.plannrId : work.onlyofficeId;
+    const audit: AuditEntry[] = [];
+    try {
+      if (work.action === "delete") await this.ctx.adapters[survivor].deleteCase(survivorId);
+      else for (const op of work.ops) await this.ctx.adapters[survivor].applyWrites(survivorId, [op]);
+    } catch (error) {
+      this.fail(error, survivor, survivorId, null);
+      this.tick(total);
+      return;
+    }
+    const partner = survivor === "plannr" ? work.onlyofficeId : work.plannrId;
+    for (const op of work.ops) {
+      this.result.applied.push(op);
+      audit.push(...this.audit(op, partner, null, null));
+    }
+    audit.push({ runId: this.ctx.runId, side: work.vanished, record: partner, partner: survivorId, operation: `link.${work.action}`, group: "link", before: survivorId, after: null, at: this.now() });
+    const commit: WriteCommit = { deleteLink: work.plannrId, audit };
+    if (work.tombstone) commit.addTombstone = work.tombstone;
+    if (resolved.length > 0) commit.resolveConflicts = { ids: resolved, at: this.now() };
+    await this.ctx.store.commit(commit);
+    this.result.linksRemoved += 1;
+    this.tick(total);
+  }
+
+  async run(plan: { updates: PairWork[]; creates: CreateWork[]; deletes: DeleteWork[] }, stampRepairs: Pairing["stampRepairs"], deleteResolutions: ReadonlyMap<string, string[]>): Promise<ApplyResult> {
+    const total = plan.updates.length + plan.creates.length + plan.deletes.length;
+    const limit = pLimit(this.ctx.concurrency);
+    await Promise.all(plan.updates.map((work) => limit(() => this.applyPair(work, total))));
+    await Promise.all(stampRepairs.map((r) => limit(() => this.stamp(r.onlyofficeId, r.plannrId))));
+    // ONLYOFFICE creates run in parallel; Plannr creates one at a time, so at most one is in doubt.
+    await Promise.all(plan.creates.filter((c) => c.to === "onlyoffice").map((work) => limit(() => this.applyCreate(work, total))));
+    for (const work of plan.creates.filter((c) => c.to === "plannr")) await this.applyCreate(work, total);
+    for (const work of plan.deletes) await this.applyDelete(work, deleteResolutions.get(work.plannrId) ?? [], total);
+    this.stopped();
+    return this.result;
+  }
+}
+
+function auditValue(scope: ViewScope, group: string, c: Case): unknown {
+  if (group === "status") return c.status;
+  if (group.startsWith("custom:")) return c.customFields[group.slice(7)] ?? null;
+  return viewValue(scope, group as Parameters<typeof viewValue>[1], c) ?? null;
+}
+
+/** The base after a create: what was written; groups the destination refused start empty. */
+export function createdBase(work: CreateWork): Case {
+  let base = work.target;
+  const empty = emptyCase();
+  for (const issue of work.issues) {
+    if (issue.severity !== "error" || issue.field === null) continue;
+    const field = issue.field as Parameters<typeof withGroupValue>[1];
+    base = withGroupValue(base, field, field.startsWith("custom:") ? null : (empty as unknown as Record<string, unknown>)[field] ?? null);
+  }
+  return base;
+}
+
+export { fingerprintKey };

@@ -1,0 +1,53 @@
+// Mass-change breakers (invariant 7): a sync that would delete, close or unlink more than
+// `maxDeletes` cases or more than `maxDeletePercent` of a side stops before writing anything;
+// one that would create more than `maxCreates` cases *and* more than `maxCreatePercent` of the
+// destination stops too. Migrations are exempt from the create breaker. Pure.
+import type { Side } from "../core/errors.js";
+import type { Mapping } from "../core/mapping.js";
+import type { Plan } from "./plan.js";
+
+export interface BreakerVerdict {
+  tripped: boolean;
+  reasons: string[];
+  deletes: Record<Side, number>;
+  creates: Record<Side, number>;
+}
+
+export interface BreakerInput {
+  plan: Plan;
+  limits: Mapping["deletes"];
+  sizes: Record<Side, number>;
+  allowMassDelete: boolean;
+  allowMassCreate: boolean;
+  migrating: boolean;
+}
+
+export function checkBreakers(input: BreakerInput): BreakerVerdict {
+  const deletes: Record<Side, number> = { plannr: 0, onlyoffice: 0 };
+  const creates: Record<Side, number> = { plannr: 0, onlyoffice: 0 };
+  for (const work of input.plan.deletes) {
+    if (work.action === "drop-link") continue;
+    // Deletes and closes land on the survivor's side; an unlink counts where the case vanished.
+    const side: Side = work.action === "unlink" ? work.vanished : work.vanished === "plannr" ? "onlyoffice" : "plannr";
+    deletes[side] += 1;
+  }
+  for (const work of input.plan.creates) creates[work.to] += 1;
+  const reasons: string[] = [];
+  const { limits } = input;
+  for (const side of ["plannr", "onlyoffice"] as const) {
+    const size = Math.max(input.sizes[side], 1);
+    const d = deletes[side];
+    if (!input.allowMassDelete && (d > limits.maxDeletes || (d > 0 && (d / size) * 100 > limits.maxDeletePercent))) {
+      reasons.push(
+        `would delete, close or unlink ${d} ${side} cases (limits: ${limits.maxDeletes} cases or ${limits.maxDeletePercent}% of ${input.sizes[side]}); rerun with --allow-mass-delete if this is intended`,
+      );
+    }
+    const c = creates[side];
+    if (!input.migrating && !input.allowMassCreate && c > limits.maxCreates && (c / size) * 100 > limits.maxCreatePercent) {
+      reasons.push(
+        `would create ${c} ${side} cases (limits: more than ${limits.maxCreates} and more than ${limits.maxCreatePercent}% of ${input.sizes[side]}); use case-sync migrate for a first copy, or rerun with --allow-mass-create`,
+      );
+    }
+  }
+  return { tripped: reasons.length > 0, reasons, deletes, creates };
+}

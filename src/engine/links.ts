@@ -1,0 +1,236 @@
+// Pairing (invariant 6): which Plannr case is which ONLYOFFICE case. The link table comes first;
+// then the stamps on the records (so a lost state file is rebuilt from them); then the create
+// journal (a create whose answer was lost is adopted, never repeated); then, when the mapping asks,
+// matching by normalized title and participants. Anything ambiguous is reported and left for
+// `case-sync link`; nothing is silently relinked. Pure.
+import type { Case } from "../core/case.js";
+import type { Side } from "../core/errors.js";
+import type { RecordIssue } from "../core/records.js";
+import type { JournalEntry, Link, Tombstone } from "../core/state.js";
+import type { RecordSummary, Snapshot } from "./snapshot.js";
+import { viewValue, type ViewScope } from "./view.js";
+
+export type LinkReason = "stamp" | "journal" | "match";
+
+export interface NewLink {
+  plannrId: string;
+  onlyofficeId: string;
+  reason: LinkReason;
+  journalId?: string;
+}
+
+export interface JournalSettlement {
+  id: string;
+  status: "done" | "failed";
+  createdId: string | null;
+}
+
+export interface Pairing {
+  /** Existing links plus the new ones, with what each side's scan holds for them. */
+  pairs: { link: Link | null; plannrId: string; onlyofficeId: string; newLink: NewLink | null }[];
+  newLinks: NewLink[];
+  unlinkedPlannr: RecordSummary[];
+  unlinkedOnlyoffice: RecordSummary[];
+  /** ONLYOFFICE records that need the link stamp written (linked, but stamp missing). */
+  stampRepairs: { onlyofficeId: string; plannrId: string }[];
+  settlements: JournalSettlement[];
+  /** Interrupted creates that may have made one of several cases: a person decides. */
+  uncertain: { entry: JournalEntry; candidates: string[] }[];
+  /** Record ids (either side) that must not get a new partner this run. */
+  blocked: Set<string>;
+  issues: RecordIssue[];
+}
+
+/** How long before a journal entry a created case may appear (server and local clocks differ). */
+export const CLOCK_SKEW_MS = 10 * 60 * 1000;
+
+export function fingerprintKey(title: string, participants: readonly string[]): string {
+  return `${title.trim().toLowerCase()}\u0000${[...participants].sort().join(",")}`;
+}
+
+function caseFingerprint(scope: ViewScope, c: Case): string {
+  return fingerprintKey(c.title, viewValue(scope, "participants", c) as string[]);
+}
+
+export interface PairingInput {
+  scope: ViewScope;
+  links: readonly Link[];
+  plannr: Snapshot;
+  onlyoffice: Snapshot;
+  journal: readonly JournalEntry[];
+  tombstones: readonly Tombstone[];
+  matchExisting: boolean;
+  /** Journal entries a person declared abandoned (none of the candidates is the copy). */
+  abandoned: ReadonlySet<string>;
+}
+
+function warn(side: Side | null, record: string | null, code: RecordIssue["code"], message: string): RecordIssue {
+  return { severity: "warning", side: side ?? "onlyoffice", record, field: "link", code, message };
+}
+
+export function pairRecords(input: PairingInput): Pairing {
+  const { plannr, onlyoffice } = input;
+  const byPlannr = new Map(input.links.map((l) => [l.plannrId, l]));
+  const byOnlyoffice = new Map(input.links.map((l) => [l.onlyofficeId, l]));
+  const issues: RecordIssue[] = [];
+  const newLinks: NewLink[] = [];
+  const blocked = new Set<string>();
+  const settlements: JournalSettlement[] = [];
+  const uncertain: Pairing["uncertain"] = [];
+  const linkedP = new Set(byPlannr.keys());
+  const linkedO = new Set(byOnlyoffice.keys());
+  const addLink = (link: NewLink) => {
+    newLinks.push(link);
+    linkedP.add(link.plannrId);
+    linkedO.add(link.onlyofficeId);
+  };
+
+  // 1. Stamps on ONLYOFFICE records (the durable half of every link).
+  const stamped = new Map<string, string[]>();
+  for (const record of onlyoffice.records.values()) {
+    if (record.stamp === null) continue;
+    const list = stamped.get(record.stamp) ?? [];
+    list.push(record.id);
+    stamped.set(record.stamp, list);
+  }
+  for (const [plannrId, ids] of stamped) {
+    const unlinked = ids.filter((id) => !linkedO.has(id));
+    for (const id of ids) {
+      const link = byOnlyoffice.get(id);
+      if (link && link.plannrId !== plannrId) {
+        issues.push(warn("onlyoffice", id, "CS_STATE", `ONLYOFFICE case ${id} carries Plannr uuid ${plannrId} but is linked to ${link.plannrId}; left as it is (use case-sync link to change it)`));
+      }
+    }
+    if (unlinked.length === 0) continue;
+    if (ids.length > 1) {
+      for (const id of unlinked) blocked.add(id);
+      issues.push(warn("onlyoffice", unlinked[0] ?? null, "CS_AMBIGUOUS", `ONLYOFFICE cases ${ids.join(", ")} all carry Plannr uuid ${plannrId}; none is linked automatically (use case-sync link)`));
+      continue;
+    }
+    const onlyofficeId = unlinked[0] ?? "";
+    if (linkedP.has(plannrId)) {
+      blocked.add(onlyofficeId);
+      issues.push(warn("onlyoffice", onlyofficeId, "CS_STATE", `ONLYOFFICE case ${onlyofficeId} carries Plannr uuid ${plannrId}, which is already linked to another case; not linked`));
+    } else if (plannr.records.has(plannrId)) {
+      addLink({ plannrId, onlyofficeId, reason: "stamp" });
+    } else if (plannr.complete && !plannr.invalid.has(plannrId)) {
+      blocked.add(onlyofficeId);
+      issues.push(warn("onlyoffice", onlyofficeId, "CS_STATE", `ONLYOFFICE case ${onlyofficeId} carries Plannr uuid ${plannrId}, which no longer exists in Plannr; it is not re-created (use case-sync link or clear the stamp)`));
+    } else blocked.add(onlyofficeId);
+  }
+
+  // 2. The create journal: adopt what a lost answer or a crash left behind. A candidate must have
+  // been created around the time of the entry (the request's own lifetime plus clock skew).
+  for (const entry of input.journal) {
+    const partner = entry.side === "onlyoffice" ? findLinkPartner(entry.sourceId, "plannr", byPlannr, newLinks) : findLinkPartner(entry.sourceId, "onlyoffice", byOnlyoffice, newLinks);
+    if (partner !== null) {
+      settlements.push({ id: entry.id, status: "done", createdId: partner });
+      continue;
+    }
+    const destination = entry.side === "onlyoffice" ? onlyoffice : plannr;
+    const linked = entry.side === "onlyoffice" ? linkedO : linkedP;
+    const started = Date.parse(entry.startedAt);
+    const inWindow = (r: RecordSummary) => r.createdAt === null || Math.abs(Date.parse(r.createdAt) - started) <= CLOCK_SKEW_MS;
+    const nearby = [...destination.records.values()].filter((r) => !linked.has(r.id) && r.case !== null && inWindow(r));
+    const wanted = fingerprintKey(entry.fingerprint.title, entry.fingerprint.participants);
+    const exact = nearby.filter((r) => r.case !== null && caseFingerprint(input.scope, r.case) === wanted);
+    // Edited since (renamed, or a participant changed): still a possible match, so never re-created.
+    // Only for Plannr: an ONLYOFFICE create carries its stamp, so an unstamped look-alike is not it.
+    const loose = entry.side === "plannr" ? nearby.filter((r) => r.case !== null && partialMatch(input.scope, r.case, entry)) : [];
+    const exactUnstamped = entry.side === "onlyoffice" ? exact.filter((r) => r.stamp === null) : exact;
+    const other = entry.side === "plannr" ? "ONLYOFFICE" : "Plannr";
+    if (input.abandoned.has(entry.id)) {
+      // A person said none of the candidates is the copy: make it again.
+      settlements.push({ id: entry.id, status: "failed", createdId: null });
+    } else if (exactUnstamped.length === 1) {
+      const created = exactUnstamped[0]?.id ?? "";
+      const link = entry.side === "onlyoffice" ? { plannrId: entry.sourceId, onlyofficeId: created } : { plannrId: created, onlyofficeId: entry.sourceId };
+      addLink({ ...link, reason: "journal", journalId: entry.id });
+      settlements.push({ id: entry.id, status: "done", createdId: created });
+    } else if (exactUnstamped.length > 1 || loose.length > 0) {
+      const candidates = exactUnstamped.length > 1 ? exactUnstamped : loose;
+      // Neither the source nor any possible copy gets a partner until a person links them.
+      blocked.add(entry.sourceId);
+      for (const c of candidates) blocked.add(c.id);
+      uncertain.push({ entry, candidates: candidates.map((c) => c.id) });
+      issues.push(
+        warn(entry.side, entry.sourceId, "CS_AMBIGUOUS", `an interrupted copy of ${other} case ${entry.sourceId} may be ${entry.side} case ${candidates.map((c) => c.id).join(" or ")}; not adopted and not copied again: link it by hand (case-sync link), or resolve the "copy" conflict with --take base if none of them is the copy`),
+      );
+    } else if (destination.complete) {
+      settlements.push({ id: entry.id, status: "failed", createdId: null });
+    } else blocked.add(entry.sourceId);
+  }
+
+  // 3. Match existing pairs by normalized title and participants (opt-in, first sync of two populated books).
+  if (input.matchExisting) matchExisting(input, linkedP, linkedO, blocked, addLink, issues);
+
+  // 4. Stamp repairs for linked pairs whose ONLYOFFICE record lacks the stamp.
+  const pairs: Pairing["pairs"] = [];
+  const stampRepairs: Pairing["stampRepairs"] = [];
+  for (const link of input.links) pairs.push({ link, plannrId: link.plannrId, onlyofficeId: link.onlyofficeId, newLink: null });
+  for (const link of newLinks) pairs.push({ link: null, plannrId: link.plannrId, onlyofficeId: link.onlyofficeId, newLink: link });
+  for (const pair of pairs) {
+    const record = onlyoffice.records.get(pair.onlyofficeId);
+    if (record && record.stamp === null) stampRepairs.push({ onlyofficeId: pair.onlyofficeId, plannrId: pair.plannrId });
+  }
+
+  const tombstoned = new Set(input.tombstones.map((t) => t.partnerId));
+  const keep = (r: RecordSummary) => !blocked.has(r.id) && !tombstoned.has(r.id);
+  return {
+    pairs,
+    newLinks,
+    unlinkedPlannr: [...plannr.records.values()].filter((r) => !linkedP.has(r.id) && keep(r)),
+    unlinkedOnlyoffice: [...onlyoffice.records.values()].filter((r) => !linkedO.has(r.id) && keep(r)),
+    stampRepairs,
+    settlements,
+    uncertain,
+    blocked,
+    issues,
+  };
+}
+
+function partialMatch(scope: ViewScope, c: Case, entry: JournalEntry): boolean {
+  const participants = [...(viewValue(scope, "participants", c) as string[])].sort().join(",");
+  const sameTitle = c.title.trim().toLowerCase() === entry.fingerprint.title.trim().toLowerCase();
+  const sameParticipants = participants === [...entry.fingerprint.participants].sort().join(",");
+  return sameTitle || sameParticipants;
+}
+
+function findLinkPartner(sourceId: string, sourceSide: Side, existing: Map<string, Link>, added: readonly NewLink[]): string | null {
+  const link = existing.get(sourceId);
+  if (link) return sourceSide === "plannr" ? link.onlyofficeId : link.plannrId;
+  const fresh = added.find((l) => (sourceSide === "plannr" ? l.plannrId : l.onlyofficeId) === sourceId);
+  if (!fresh) return null;
+  return sourceSide === "plannr" ? fresh.onlyofficeId : fresh.plannrId;
+}
+
+function matchExisting(
+  input: PairingInput,
+  linkedP: Set<string>,
+  linkedO: Set<string>,
+  blocked: Set<string>,
+  addLink: (link: NewLink) => void,
+  issues: RecordIssue[],
+): void {
+  const group = (snapshot: Snapshot, linked: Set<string>) => {
+    const map = new Map<string, string[]>();
+    for (const r of snapshot.records.values()) {
+      if (linked.has(r.id) || blocked.has(r.id) || r.case === null) continue;
+      const key = caseFingerprint(input.scope, r.case);
+      map.set(key, [...(map.get(key) ?? []), r.id]);
+    }
+    return map;
+  };
+  const plannrGroups = group(input.plannr, linkedP);
+  const onlyofficeGroups = group(input.onlyoffice, linkedO);
+  for (const [key, plannrIds] of plannrGroups) {
+    const onlyofficeIds = onlyofficeGroups.get(key);
+    if (!onlyofficeIds) continue;
+    if (plannrIds.length === 1 && onlyofficeIds.length === 1) {
+      addLink({ plannrId: plannrIds[0] ?? "", onlyofficeId: onlyofficeIds[0] ?? "", reason: "match" });
+      continue;
+    }
+    for (const id of [...plannrIds, ...onlyofficeIds]) blocked.add(id);
+    issues.push(warn("plannr", plannrIds[0] ?? null, "CS_AMBIGUOUS", `matchExisting: Plannr cases ${plannrIds.join(", ")} and ONLYOFFICE cases ${onlyofficeIds.join(", ")} share title and participants; none linked automatically (use case-sync link)`));
+  }
+}

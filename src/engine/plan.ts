@@ -1,0 +1,332 @@
+// Plan as data (SPEC §4.10): from two snapshots, the links and the store's pending work, the
+// ordered write operations a sync would make. The same snapshots always give the same plan; the
+// only reads it makes are confirmations that a vanished case is really gone (invariant 7).
+import type { Case } from "../core/case.js";
+import type { Side } from "../core/errors.js";
+import type { CrmAdapter } from "../core/ports.js";
+import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
+import type { Conflict, Link, Tombstone } from "../core/state.js";
+import { createsFrom } from "./context.js";
+import { decidePair, type Decision, type PairDecision, type PairInput } from "./diff.js";
+import type { NewLink, Pairing } from "./links.js";
+import type { RecordSummary, Snapshot } from "./snapshot.js";
+import { groupEquals, viewHash, type ViewScope } from "./view.js";
+
+export interface PairWork {
+  plannrId: string;
+  onlyofficeId: string;
+  link: Link | null;
+  newLink: NewLink | null;
+  input: PairInput;
+  decision: PairDecision;
+  plannrRecord: CaseRecord;
+  onlyofficeRecord: CaseRecord;
+  opsPlannr: WriteOp[];
+  opsOnlyoffice: WriteOp[];
+  issues: RecordIssue[];
+  /** Pending conflicts of this pair that this run settles or finds settled. */
+  resolvedConflicts: string[];
+}
+
+export interface CreateWork {
+  from: Side;
+  /** The side written to. */
+  to: Side;
+  sourceId: string;
+  target: Case;
+  ops: WriteOp[];
+  issues: RecordIssue[];
+  /** Migration: the source's created time, for the mapping's created-at field. */
+  createdAt: string | null;
+  /** Writes that bring the source in line with what was created (e.g. its status field gets the name). */
+  sourceOps: WriteOp[];
+}
+
+export type DeleteAction = "delete" | "close" | "unlink" | "drop-link";
+
+export interface DeleteWork {
+  action: DeleteAction;
+  /** Where the case vanished. */
+  vanished: Side;
+  plannrId: string;
+  onlyofficeId: string;
+  /** Writes on the surviving side (delete or close). */
+  ops: WriteOp[];
+  tombstone: Tombstone | null;
+  title: string;
+}
+
+export interface ConflictFinding {
+  /** A fixed id for conflicts that have one (an uncertain copy is named after its journal entry). */
+  id?: string;
+  plannrId: string;
+  onlyofficeId: string;
+  group: string;
+  base: unknown;
+  plannr: unknown;
+  onlyoffice: unknown;
+  reason: string;
+  /** `settled`: a policy decided it this run; otherwise it waits for a person. */
+  settled: "plannr" | "onlyoffice" | null;
+  /** The pending conflict this one updates, if any. */
+  existing: Conflict | null;
+}
+
+export interface Plan {
+  updates: PairWork[];
+  creates: CreateWork[];
+  deletes: DeleteWork[];
+  conflicts: ConflictFinding[];
+  issues: RecordIssue[];
+  /** Links that only need to be stored (new links whose pair needs no write). */
+  unchanged: number;
+}
+
+export interface PlanContext {
+  scope: ViewScope;
+  adapters: { plannr: CrmAdapter; onlyoffice: CrmAdapter };
+  plannr: Snapshot;
+  onlyoffice: Snapshot;
+  pairing: Pairing;
+  pendingConflicts: ReadonlyMap<string, Conflict[]>;
+  previousScanAt: string | null;
+  /** Groups newly compared this run (not in the last run's mapping): first contact for them. */
+  freshGroups: ReadonlySet<string>;
+  mode: { kind: "sync" } | { kind: "migrate"; from: Side; limit: number | null; onlyOpen: boolean; createdSince: string | null };
+  now: Date;
+}
+
+export function toRecord(summary: RecordSummary, fallback: Case): CaseRecord {
+  return {
+    side: summary.side,
+    id: summary.id,
+    case: summary.case ?? fallback,
+    stamp: summary.stamp,
+    updatedAt: summary.updatedAt,
+    version: summary.version,
+    carry: summary.carry,
+    issues: summary.errors,
+  };
+}
+
+function recordIssue(side: Side, record: string | null, field: string | null, code: RecordIssue["code"], message: string): RecordIssue {
+  return { severity: "error", side, record, field, code, message };
+}
+
+function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan): void {
+  const p = ctx.plannr.records.get(pair.plannrId);
+  const o = ctx.onlyoffice.records.get(pair.onlyofficeId);
+  const link = pair.link;
+  const base = link?.base ?? null;
+  const conflicts = ctx.pendingConflicts.get(pair.plannrId) ?? [];
+  if (!p || !o) {
+    if (link) planVanished(ctx, link, p, o, plan);
+    return;
+  }
+  const fastPath = link !== null && base !== null && conflicts.length === 0 && p.hash === link.baseHashPlannr && o.hash === link.baseHashOnlyoffice;
+  if (fastPath) return;
+  const plannrCase = p.case ?? base;
+  const onlyofficeCase = o.case ?? base;
+  if (plannrCase === null || onlyofficeCase === null) return;
+  const decisions = new Map<string, Decision>();
+  for (const c of conflicts) if (c.resolution !== null) decisions.set(c.group, c.resolution);
+  const input: PairInput = {
+    base,
+    plannr: plannrCase,
+    onlyoffice: onlyofficeCase,
+    frozenPlannr: new Set(p.frozen),
+    frozenOnlyoffice: new Set(o.frozen),
+    fresh: base === null ? new Set() : ctx.freshGroups,
+    plannrUpdatedAt: p.updatedAt,
+    previousScanAt: ctx.previousScanAt,
+    decisions,
+  };
+  const work = encodePair(ctx, pair, input, toRecord(p, plannrCase), toRecord(o, onlyofficeCase));
+  for (const g of work.decision.groups) {
+    const existing = conflicts.find((c) => c.group === g.group) ?? null;
+    if (g.conflict) {
+      plan.conflicts.push({
+        plannrId: pair.plannrId,
+        onlyofficeId: pair.onlyofficeId,
+        group: g.group,
+        base: base === null ? null : valueOf(base, g.group),
+        plannr: valueOf(plannrCase, g.group),
+        onlyoffice: valueOf(onlyofficeCase, g.group),
+        reason: g.conflict.reason,
+        settled: g.conflict.settled,
+        existing,
+      });
+      if (g.conflict.settled !== null && existing) work.resolvedConflicts.push(existing.id);
+    } else if (existing && g.outcome !== "frozen") work.resolvedConflicts.push(existing.id);
+  }
+  const mustStore = link === null || link.base === null || work.opsPlannr.length + work.opsOnlyoffice.length > 0 || work.resolvedConflicts.length > 0;
+  const hashChanged = link !== null && (p.hash !== link.baseHashPlannr || o.hash !== link.baseHashOnlyoffice);
+  if (mustStore || hashChanged) plan.updates.push(work);
+  else plan.unchanged += 1;
+}
+
+function valueOf(c: Case, group: string): unknown {
+  if (group.startsWith("custom:")) return c.customFields[group.slice(7)] ?? null;
+  return (c as unknown as Record<string, unknown>)[group] ?? null;
+}
+
+/** Decide one pair and encode its writes on both sides (also used to re-plan after a re-read). */
+export function encodePair(
+  ctx: Pick<PlanContext, "scope" | "adapters">,
+  pair: { plannrId: string; onlyofficeId: string; link: Link | null; newLink: NewLink | null },
+  input: PairInput,
+  plannrRecord: CaseRecord,
+  onlyofficeRecord: CaseRecord,
+): PairWork {
+  const decision = decidePair(ctx.scope, input);
+  const people = ctx.scope.directory.people();
+  const issues: RecordIssue[] = [...plannrRecord.issues, ...onlyofficeRecord.issues];
+  const encode = (side: Side, record: CaseRecord, target: Case, changes: PairDecision["changesPlannr"]): WriteOp[] => {
+    if (changes.set.length === 0 && !changes.participants && !changes.assignees) return [];
+    const result = ctx.adapters[side].encodeWrites({ record, target, changes, people });
+    issues.push(...result.issues);
+    return result.ops;
+  };
+  const opsPlannr = encode("plannr", plannrRecord, decision.targetPlannr, decision.changesPlannr);
+  const opsOnlyoffice = encode("onlyoffice", onlyofficeRecord, decision.targetOnlyoffice, decision.changesOnlyoffice);
+  return { ...pair, input, decision, plannrRecord, onlyofficeRecord, opsPlannr, opsOnlyoffice, issues, resolvedConflicts: [] };
+}
+
+function planVanished(ctx: PlanContext, link: Link, p: RecordSummary | undefined, o: RecordSummary | undefined, plan: Plan): void {
+  const pGone = !p && !ctx.plannr.invalid.has(link.plannrId);
+  const oGone = !o && !ctx.onlyoffice.invalid.has(link.onlyofficeId);
+  const title = link.base?.title ?? "";
+  const base: Omit<DeleteWork, "action" | "vanished" | "ops" | "tombstone"> = { plannrId: link.plannrId, onlyofficeId: link.onlyofficeId, title };
+  if (pGone && oGone) {
+    if (ctx.plannr.complete && ctx.onlyoffice.complete) plan.deletes.push({ ...base, action: "drop-link", vanished: "plannr", ops: [], tombstone: null });
+    return;
+  }
+  const vanished: Side = pGone ? "plannr" : "onlyoffice";
+  if (!(vanished === "plannr" ? ctx.plannr.complete : ctx.onlyoffice.complete)) return;
+  const survivor = (vanished === "plannr" ? o : p);
+  if (!survivor) return;
+  const survivorSide: Side = vanished === "plannr" ? "onlyoffice" : "plannr";
+  const survivorId = survivor.id;
+  const tombstone: Tombstone = { side: vanished, id: vanished === "plannr" ? link.plannrId : link.onlyofficeId, partnerId: survivorId, reason: "", at: ctx.now.toISOString() };
+  const decision = (ctx.pendingConflicts.get(link.plannrId) ?? []).find((c) => c.group === "delete")?.resolution ?? null;
+  const policy = ctx.scope.settings.mapping.deletes.policy;
+  const survivorChanged = link.base === null || survivor.hash !== (survivorSide === "plannr" ? link.baseHashPlannr : link.baseHashOnlyoffice);
+  if (decision === survivorSide || decision === "base") {
+    plan.deletes.push({ ...base, action: "unlink", vanished, ops: [], tombstone: null });
+    return;
+  }
+  if (policy === "ignore") {
+    plan.deletes.push({ ...base, action: "unlink", vanished, ops: [], tombstone: { ...tombstone, reason: `${vanished} case deleted; partner kept (delete policy: ignore)` } });
+    return;
+  }
+  if (survivorChanged && decision !== vanished) {
+    plan.conflicts.push({
+      plannrId: link.plannrId,
+      onlyofficeId: link.onlyofficeId,
+      group: "delete",
+      base: link.base?.title ?? null,
+      plannr: vanished === "plannr" ? "(deleted)" : "(edited)",
+      onlyoffice: vanished === "onlyoffice" ? "(deleted)" : "(edited)",
+      reason: `deleted in ${vanished}, edited in ${survivorSide} since the last sync`,
+      settled: null,
+      existing: (ctx.pendingConflicts.get(link.plannrId) ?? []).find((c) => c.group === "delete") ?? null,
+    });
+    return;
+  }
+  const adapter = ctx.adapters[survivorSide];
+  if (policy === "propagate") {
+    plan.deletes.push({ ...base, action: "delete", vanished, ops: [deleteOp(survivorSide, survivorId)], tombstone: null });
+    void adapter;
+    return;
+  }
+  // close: the survivor is closed with the mapping's closed status, then unlinked and remembered.
+  const current = survivor.case ?? link.base;
+  if (current === null) return;
+  const closedStatus = ctx.scope.directory.statuses.defaultFor(true);
+  const target: Case = { ...current, status: { closed: true, statusName: closedStatus?.name ?? current.status.statusName } };
+  const result = adapter.encodeWrites({ record: toRecord(survivor, current), target, changes: { set: ["status"] } });
+  plan.issues.push(...result.issues);
+  plan.deletes.push({ ...base, action: "close", vanished, ops: result.ops, tombstone: { ...tombstone, reason: `${vanished} case deleted; partner closed (delete policy: close)` } });
+}
+
+function deleteOp(side: Side, id: string): WriteOp {
+  return { side, record: id, kind: "case.delete", method: "DELETE", path: side === "plannr" ? `/api/v1/cases/${id}` : `/api/2.0/crm/case/${id}`, groups: [], body: undefined, summary: `delete ${side} case ${id}` };
+}
+
+function inScope(ctx: PlanContext, record: RecordSummary): boolean {
+  if (ctx.mode.kind !== "migrate") return true;
+  if (ctx.mode.onlyOpen && record.case?.status.closed === true) return false;
+  if (ctx.mode.createdSince !== null && (record.createdAt === null || Date.parse(record.createdAt) < Date.parse(ctx.mode.createdSince))) return false;
+  return true;
+}
+
+/** What a case copied from ONLYOFFICE becomes in Plannr: a named status is needed there. */
+function targetFromOnlyoffice(ctx: PlanContext, c: Case): Case | string {
+  const catalog = ctx.scope.directory.statuses;
+  const named = c.status.statusName === null ? undefined : catalog.get(c.status.statusName);
+  const status = named ?? catalog.defaultFor(c.status.closed);
+  if (!status) return `no Plannr status to give a ${c.status.closed ? "closed" : "open"} case (set closedStatus/openStatus in the mapping)`;
+  return { ...c, status: { closed: status.closed, statusName: status.name } };
+}
+
+/** Groups where the source reads differently from the copy made of it get written back to the source. */
+function alignSource(ctx: PlanContext, record: RecordSummary, target: Case): WriteOp[] {
+  const source = record.case;
+  if (source === null) return [];
+  const set = ctx.scope.settings.groups
+    .filter((g) => g.group !== "participants" && g.group !== "assignees" && !groupEquals(ctx.scope, g.group, source, target))
+    .map((g) => g.group);
+  if (set.length === 0) return [];
+  return ctx.adapters[record.side].encodeWrites({ record: toRecord(record, source), target, changes: { set } }).ops;
+}
+
+function planCreates(ctx: PlanContext, from: Side, records: readonly RecordSummary[], plan: Plan): void {
+  const to: Side = from === "plannr" ? "onlyoffice" : "plannr";
+  let count = 0;
+  const sorted = [...records].sort((a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? "") || a.id.localeCompare(b.id));
+  for (const record of sorted) {
+    if (!inScope(ctx, record) || record.case === null) continue;
+    if (ctx.mode.kind === "migrate" && ctx.mode.limit !== null && count >= ctx.mode.limit) break;
+    if (record.frozen.length > 0) {
+      plan.issues.push(recordIssue(from, record.id, record.frozen.join(", "), "CS_VALIDATION", `not copied to ${to}: ${record.errors.map((e) => e.message).join("; ")}`));
+      continue;
+    }
+    const target = from === "plannr" ? record.case : targetFromOnlyoffice(ctx, record.case);
+    if (typeof target === "string") {
+      plan.issues.push(recordIssue(from, record.id, "status", "CS_VALIDATION", target));
+      continue;
+    }
+    const options = { stamp: from === "plannr" ? record.id : null, people: ctx.scope.directory.people(), createdAt: ctx.mode.kind === "migrate" ? record.createdAt : null };
+    try {
+      const preview = ctx.adapters[to].previewCreate(target, options);
+      const sourceOps = alignSource(ctx, record, target);
+      plan.creates.push({ from, to, sourceId: record.id, target, ops: preview.ops, issues: preview.issues, createdAt: options.createdAt, sourceOps });
+      count += 1;
+    } catch (error) {
+      const e = error as { code?: string; message?: string; field?: string };
+      plan.issues.push(recordIssue(from, record.id, e.field ?? null, "CS_VALIDATION", `not copied to ${to}: ${e.message ?? String(error)}`));
+    }
+  }
+}
+
+export function buildPlan(ctx: PlanContext): Plan {
+  const plan: Plan = { updates: [], creates: [], deletes: [], conflicts: [], issues: [], unchanged: 0 };
+  if (ctx.mode.kind === "sync") {
+    for (const pair of ctx.pairing.pairs) planPair(ctx, pair, plan);
+  } else {
+    // A migration only stores the links it adopts (stamps, journal); it does not sync linked pairs.
+    for (const pair of ctx.pairing.pairs) if (pair.newLink) planPair(ctx, pair, plan);
+  }
+  const mapping = ctx.scope.settings.mapping;
+  for (const from of ["plannr", "onlyoffice"] as const) {
+    const allowed = ctx.mode.kind === "migrate" ? ctx.mode.from === from : createsFrom(mapping, from);
+    if (!allowed) continue;
+    planCreates(ctx, from, from === "plannr" ? ctx.pairing.unlinkedPlannr : ctx.pairing.unlinkedOnlyoffice, plan);
+  }
+  return plan;
+}
+
+/** The base hash a link stores for a base case (both sides share the view). */
+export function baseHashOf(scope: ViewScope, base: Case | null): string | null {
+  return base === null ? null : viewHash(scope, base);
+}

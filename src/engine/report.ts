@@ -1,0 +1,147 @@
+// Builds the one report object of a run (SPEC §6) from what the run saw, planned and did.
+import type { Side } from "../core/errors.js";
+import type { RecordIssue, WriteOp } from "../core/records.js";
+import { emptySideReport, type ConflictReport, type IssueReport, type PlanItem, type RunReport, type SideReport } from "../core/report.js";
+import type { BreakerVerdict } from "./breakers.js";
+import type { Plan } from "./plan.js";
+import type { Snapshot } from "./snapshot.js";
+
+/** What this tool never carries (SPEC §2), named the same in --help, README and reports. */
+export const NOT_CARRIED = [
+  { item: "ONLYOFFICE company members", side: "onlyoffice", field: "participants" },
+  { item: "Plannr non-client participants", side: "plannr", field: "participants" },
+  { item: "ONLYOFFICE tags, history, tasks and files", side: null, field: null },
+  { item: "Plannr plans and task boards", side: null, field: null },
+] as const;
+
+export function toIssueReport(issue: RecordIssue): IssueReport {
+  return { side: issue.side, record: issue.record, field: issue.field, code: issue.code, message: issue.message };
+}
+
+export function planItems(plan: Plan, stampOps: WriteOp[]): PlanItem[] {
+  const items: PlanItem[] = [];
+  for (const work of plan.updates) {
+    const title = work.input.plannr.title;
+    const groups = (ops: WriteOp[]) => [...new Set(ops.flatMap((op) => op.groups))];
+    if (work.opsPlannr.length > 0) items.push({ action: "update", side: "plannr", plannrId: work.plannrId, onlyofficeId: work.onlyofficeId, title, groups: groups(work.opsPlannr), ops: work.opsPlannr });
+    if (work.opsOnlyoffice.length > 0) items.push({ action: "update", side: "onlyoffice", plannrId: work.plannrId, onlyofficeId: work.onlyofficeId, title, groups: groups(work.opsOnlyoffice), ops: work.opsOnlyoffice });
+    if (work.newLink) items.push({ action: work.newLink.reason === "journal" ? "adopt" : "link", side: "plannr", plannrId: work.plannrId, onlyofficeId: work.onlyofficeId, title, groups: [], ops: [], note: `linked by ${work.newLink.reason}` });
+  }
+  for (const op of stampOps) items.push({ action: "stamp", side: "onlyoffice", plannrId: null, onlyofficeId: op.record, title: "", groups: [], ops: [op] });
+  for (const work of plan.creates) {
+    items.push({
+      action: "create",
+      side: work.to,
+      plannrId: work.from === "plannr" ? work.sourceId : null,
+      onlyofficeId: work.from === "onlyoffice" ? work.sourceId : null,
+      title: work.target.title,
+      groups: [],
+      ops: [...work.ops, ...work.sourceOps],
+    });
+  }
+  for (const work of plan.deletes) {
+    const survivor: Side = work.vanished === "plannr" ? "onlyoffice" : "plannr";
+    items.push({
+      action: work.action === "drop-link" ? "unlink" : work.action,
+      side: survivor,
+      plannrId: work.plannrId,
+      onlyofficeId: work.onlyofficeId,
+      title: work.title,
+      groups: [],
+      ops: work.ops,
+      note: `vanished from ${work.vanished}`,
+    });
+  }
+  return items;
+}
+
+export interface ReportInput {
+  command: string;
+  runId: string;
+  dryRun: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+  snapshots: Partial<Record<Side, Snapshot>>;
+  requests: Record<Side, number>;
+  /** Write ops applied (or, for a dry run, planned). */
+  ops: WriteOp[];
+  plan: Plan | null;
+  conflicts: ConflictReport[];
+  errors: RecordIssue[];
+  warnings: RecordIssue[];
+  breakers: BreakerVerdict | null;
+  abort: { code: string; message: string } | null;
+  linksTotal: number;
+  linksAdded: number;
+  linksRemoved: number;
+  items?: PlanItem[];
+}
+
+function sideReport(side: Side, input: ReportInput): SideReport {
+  const report = emptySideReport();
+  const snapshot = input.snapshots[side];
+  report.scanned = snapshot ? snapshot.records.size + snapshot.invalid.size : 0;
+  report.complete = snapshot?.complete ?? false;
+  report.requests = input.requests[side];
+  for (const op of input.ops) {
+    if (op.side !== side) continue;
+    report.operations[op.kind] = (report.operations[op.kind] ?? 0) + 1;
+    if (op.kind === "case.create") report.creates += 1;
+    else if (op.kind === "case.delete") report.deletes += 1;
+    else if (op.kind !== "stamp") report.updates += 1;
+  }
+  for (const work of input.plan?.deletes ?? []) {
+    const survivor: Side = work.vanished === "plannr" ? "onlyoffice" : "plannr";
+    if (work.action === "close" && survivor === side) report.closes += 1;
+    if ((work.action === "unlink" || work.action === "close") && work.vanished === side) report.unlinks += 1;
+  }
+  return report;
+}
+
+export function exitCodeFor(input: Pick<ReportInput, "abort" | "errors" | "conflicts">): number {
+  if (input.abort !== null) {
+    if (input.abort.code === "CS_LOCKED") return 5;
+    if (input.abort.code === "CS_CONFIG" || input.abort.code === "CS_USAGE") return 2;
+    if (input.abort.code === "CS_INTERNAL") return 1;
+    return 4;
+  }
+  if (input.errors.length > 0 || input.conflicts.some((c) => c.state !== "settled")) return 3;
+  return 0;
+}
+
+export function buildReport(input: ReportInput): RunReport {
+  const notCarried = NOT_CARRIED.map(({ item, side, field }) => {
+    if (side === null) return { item, count: null };
+    let count = 0;
+    const snapshot = input.snapshots[side];
+    for (const { issue, count: n } of snapshot?.warnings.values() ?? []) if (issue.code === "CS_NOT_CARRIED" && issue.field === field) count += n;
+    return { item, count };
+  });
+  const warnings: IssueReport[] = [];
+  for (const side of ["plannr", "onlyoffice"] as const) {
+    for (const { issue, count } of input.snapshots[side]?.warnings.values() ?? []) {
+      warnings.push({ ...toIssueReport(issue), message: count > 1 ? `${issue.message} (and ${count - 1} more like it)` : issue.message });
+    }
+  }
+  warnings.push(...input.warnings.map(toIssueReport));
+  const errors = input.errors.map(toIssueReport);
+  if (input.breakers?.tripped) for (const reason of input.breakers.reasons) errors.push({ side: null, record: null, field: null, code: "CS_BREAKER", message: reason });
+  const report: RunReport = {
+    command: input.command,
+    runId: input.runId,
+    dryRun: input.dryRun,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    durationMs: Math.max(0, input.finishedAt.getTime() - input.startedAt.getTime()),
+    exitCode: exitCodeFor({ abort: input.abort, errors: input.errors, conflicts: input.conflicts }),
+    abort: input.abort,
+    sides: { plannr: sideReport("plannr", input), onlyoffice: sideReport("onlyoffice", input) },
+    links: { total: input.linksTotal, added: input.linksAdded, removed: input.linksRemoved },
+    conflicts: input.conflicts,
+    errors,
+    warnings,
+    notCarried,
+  };
+  if (input.items) report.plan = input.items;
+  return report;
+}

@@ -1,0 +1,387 @@
+// One run of the engine: lock → identity → references → snapshots → pairing → plan → breakers
+// → apply → report. `plan` and dry runs stop after the plan and write nothing anywhere (not even
+// to the state store). Every failure that makes the rest unsafe aborts with a typed error that
+// the report carries (exit code 4); record-level problems never stop the run (invariant 11).
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { ABORTING_CODES, CaseSyncError, toCaseSyncError, type Side } from "../core/errors.js";
+import type { Mapping } from "../core/mapping.js";
+import { noProgress, silentLogger, systemClock, type Clock, type CrmAdapter, type Logger, type Progress } from "../core/ports.js";
+import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
+import type { ConflictReport, RunReport } from "../core/report.js";
+import type { Conflict, Link, StateStore } from "../core/state.js";
+import { Applier } from "./apply.js";
+import { checkBreakers, type BreakerVerdict } from "./breakers.js";
+import { deriveSettings } from "./context.js";
+import { Directory } from "./directory.js";
+import { pairRecords } from "./links.js";
+import { buildPlan, type ConflictFinding, type Plan } from "./plan.js";
+import { buildReport, planItems } from "./report.js";
+import { summarize, takeSnapshot, type Snapshot } from "./snapshot.js";
+import type { ViewScope } from "./view.js";
+
+export interface EngineDeps {
+  plannr: CrmAdapter;
+  onlyoffice: CrmAdapter;
+  store: StateStore;
+  mapping: Mapping;
+  logger?: Logger;
+  clock?: Clock;
+  progress?: Progress;
+  /** Parallel record writes (ONLYOFFICE has no rate limit; Plannr's limiter paces its own). */
+  concurrency?: number;
+  /** How long the run lock lasts without a heartbeat (default 60 s). */
+  lockTtlMs?: number;
+}
+
+export type RunMode =
+  | { kind: "sync"; dryRun: boolean; allowMassDelete: boolean; allowMassCreate: boolean }
+  | { kind: "plan" }
+  | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null };
+
+const DEFAULT_LOCK_TTL_MS = 60_000;
+const META_PREVIOUS_SCAN = "previousScanAt";
+const META_GROUPS = "comparedGroups";
+
+/** Resolves the status name an ONLYOFFICE record shows against the Plannr catalog. */
+function refineOnlyoffice(directory: Directory): (record: CaseRecord) => CaseRecord {
+  return (record) => {
+    const name = record.case.status.statusName;
+    if (name === null) return record;
+    const resolved = directory.statuses.resolve(name);
+    if (resolved !== undefined) return { ...record, case: { ...record.case, status: { ...record.case.status, statusName: resolved } } };
+    const issue: RecordIssue = {
+      severity: "error",
+      side: "onlyoffice",
+      record: record.id,
+      field: "status",
+      code: "CS_VALIDATION",
+      message: `the status field holds "${name}", which is no Plannr status (known: ${directory.statuses.statuses.map((s) => s.name).join(", ")})`,
+    };
+    return { ...record, case: { ...record.case, status: { ...record.case.status, statusName: null } }, issues: [...record.issues, issue] };
+  };
+}
+
+/** The conflict that asks a person about an uncertain copy is named after its journal entry. */
+export function copyConflictId(journalId: string): string {
+  return `copy-${journalId.slice(0, 8)}`;
+}
+
+export class EngineRun {
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly progress: Progress;
+  private readonly runId = randomUUID();
+  private readonly started: Date;
+  private snapshots: Partial<Record<Side, Snapshot>> = {};
+  private readonly issues: RecordIssue[] = [];
+  private readonly warnings: RecordIssue[] = [];
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly mode: RunMode,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.logger = deps.logger ?? silentLogger;
+    this.clock = deps.clock ?? systemClock;
+    this.progress = deps.progress ?? noProgress;
+    this.started = this.clock.now();
+  }
+
+  private get writes(): boolean {
+    return this.mode.kind === "sync" ? !this.mode.dryRun : this.mode.kind === "migrate" ? !this.mode.dryRun : false;
+  }
+
+  private command(): string {
+    return this.mode.kind === "migrate" ? `migrate --from ${this.mode.from}` : this.mode.kind;
+  }
+
+  async execute(): Promise<RunReport> {
+    const { store } = this.deps;
+    const owner = `${this.runId}`;
+    let heartbeat: NodeJS.Timeout | null = null;
+    const ttl = this.deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+    if (this.writes) {
+      const expiresAt = new Date(this.clock.now().getTime() + ttl).toISOString();
+      const lock = await store.acquireLock({ owner, host: hostname(), pid: process.pid, expiresAt });
+      if (!lock.acquired) {
+        return this.finish({ abort: new CaseSyncError("CS_LOCKED", `another run holds the lock (${lock.holder.host} pid ${lock.holder.pid}, until ${lock.holder.expiresAt})`) });
+      }
+      heartbeat = setInterval(() => {
+        void store.renewLock(owner, new Date(this.clock.now().getTime() + ttl).toISOString()).catch(() => undefined);
+      }, Math.max(ttl / 3, 1_000));
+      heartbeat.unref();
+      await store.startRun({ id: this.runId, command: this.command(), startedAt: this.started.toISOString(), finishedAt: null, exitCode: null, summary: null });
+    }
+    try {
+      return await this.body();
+    } catch (error) {
+      const e = toCaseSyncError(error);
+      this.logger.error({ code: e.code, err: e.message }, "run aborted");
+      return this.finish({ abort: e });
+    } finally {
+      if (heartbeat) clearInterval(heartbeat);
+      if (this.writes) await store.releaseLock(owner).catch(() => undefined);
+    }
+  }
+
+  private async body(): Promise<RunReport> {
+    const { plannr, onlyoffice, store, mapping } = this.deps;
+    if (mapping.onlyoffice.linkField === null) {
+      throw new CaseSyncError("CS_CONFIG", "the mapping has no onlyoffice.linkField (the ONLYOFFICE case field holding the Plannr uuid); run `case-sync init --create-link-fields`", { field: "onlyoffice.linkField" });
+    }
+    await this.checkIdentity();
+    this.progress({ phase: "reference", done: 0 });
+    const [plannrRef, onlyofficeRef] = await Promise.all([plannr.listReference(), onlyoffice.listReference()]);
+    if (onlyofficeRef.integrationUser !== null && !onlyofficeRef.integrationUser.isAdmin) {
+      throw new CaseSyncError("CS_NOT_ADMIN", `the ONLYOFFICE user ${onlyofficeRef.integrationUser.name} is not a CRM administrator: it would see only part of the case book and its privacy writes would silently do nothing`, { side: "onlyoffice" });
+    }
+    const directory = new Directory(plannrRef, onlyofficeRef, mapping);
+    this.warnings.push(...directory.describeGaps());
+    const settings = deriveSettings(mapping);
+    const scope: ViewScope = { settings, directory };
+    const refine = refineOnlyoffice(directory);
+
+    const [links, pending, journal, tombstones, previousScanAt, comparedGroups] = await Promise.all([
+      store.listLinks(),
+      store.listConflicts({ status: "pending" }),
+      store.listPendingJournal(),
+      store.listTombstones(),
+      store.getMeta(META_PREVIOUS_SCAN),
+      store.getMeta(META_GROUPS),
+    ]);
+    const byPlannr = new Map(links.map((l) => [l.plannrId, l]));
+    const byOnlyoffice = new Map(links.map((l) => [l.onlyofficeId, l]));
+    const needs = (index: Map<string, Link>, side: Side) => (id: string, hash: string) => {
+      const link = index.get(id);
+      return !link || link.base === null || (side === "plannr" ? link.baseHashPlannr : link.baseHashOnlyoffice) !== hash;
+    };
+    const scanStartedAt = this.clock.now().toISOString();
+    const [pSnap, oSnap] = await Promise.all([
+      takeSnapshot(plannr.listCases(), { side: "plannr", scope, needsCase: needs(byPlannr, "plannr"), progress: this.progress }),
+      takeSnapshot(onlyoffice.listCases(), { side: "onlyoffice", scope, needsCase: needs(byOnlyoffice, "onlyoffice"), refine, progress: this.progress }),
+    ]);
+    this.snapshots = { plannr: pSnap, onlyoffice: oSnap };
+    for (const snap of [pSnap, oSnap]) {
+      if (snap.failure && ABORTING_CODES.has(snap.failure.code)) throw snap.failure;
+      if (snap.failure) this.warnings.push({ severity: "warning", side: snap.side, record: null, field: null, code: snap.failure.code, message: `${snap.side} scan incomplete (${snap.failure.message}): no deletes are inferred this run` });
+      for (const record of snap.records.values()) this.issues.push(...record.errors);
+      for (const issue of snap.invalid.values()) this.issues.push(issue);
+    }
+    await this.confirmVanished(links, scope, refine);
+
+    const abandoned = new Set(journal.filter((e) => pending.some((c) => c.id === copyConflictId(e.id) && c.resolution === "base")).map((e) => e.id));
+    const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" });
+    this.warnings.push(...pairing.issues);
+    const pendingByPair = new Map<string, Conflict[]>();
+    for (const c of pending) pendingByPair.set(c.plannrId, [...(pendingByPair.get(c.plannrId) ?? []), c]);
+    const previousGroups = comparedGroups === null ? null : new Set(JSON.parse(comparedGroups) as string[]);
+    const freshGroups = new Set(previousGroups === null ? [] : settings.groups.map((g) => g.group).filter((g) => !previousGroups.has(g)));
+    this.progress({ phase: "plan", done: 0 });
+    const plan = buildPlan({
+      scope,
+      adapters: { plannr, onlyoffice },
+      plannr: pSnap,
+      onlyoffice: oSnap,
+      pairing,
+      pendingConflicts: pendingByPair,
+      previousScanAt,
+      freshGroups,
+      mode: this.mode.kind === "migrate" ? { kind: "migrate", from: this.mode.from, limit: this.mode.limit, onlyOpen: this.mode.onlyOpen, createdSince: this.mode.createdSince } : { kind: "sync" },
+      now: this.clock.now(),
+    });
+    for (const { entry, candidates } of pairing.uncertain) {
+      const id = copyConflictId(entry.id);
+      const candidateText = candidates.join(" or ");
+      plan.conflicts.push({
+        id,
+        plannrId: entry.side === "plannr" ? candidateText : entry.sourceId,
+        onlyofficeId: entry.side === "onlyoffice" ? candidateText : entry.sourceId,
+        group: "copy",
+        base: null,
+        plannr: entry.side === "plannr" ? candidates : entry.sourceId,
+        onlyoffice: entry.side === "onlyoffice" ? candidates : entry.sourceId,
+        reason: `an interrupted copy of ${entry.sourceId} may be ${candidateText}: link the right one (case-sync link), or --take base if none is the copy`,
+        settled: null,
+        existing: pending.find((c) => c.id === id) ?? null,
+      });
+    }
+    this.issues.push(...plan.issues);
+    for (const work of plan.updates) this.issues.push(...work.issues.filter((i) => i.severity === "error"));
+    for (const work of plan.creates) this.warnings.push(...work.issues.filter((i) => i.severity === "warning"));
+    const breakers = checkBreakers({
+      plan,
+      limits: mapping.deletes,
+      sizes: { plannr: pSnap.records.size + pSnap.invalid.size, onlyoffice: oSnap.records.size + oSnap.invalid.size },
+      allowMassDelete: this.mode.kind === "sync" && this.mode.allowMassDelete,
+      allowMassCreate: this.mode.kind === "sync" && this.mode.allowMassCreate,
+      migrating: this.mode.kind === "migrate",
+    });
+    const conflicts = this.conflictReports(plan.conflicts);
+    const stampOps = pairing.stampRepairs.map((r): WriteOp => ({ side: "onlyoffice", record: r.onlyofficeId, kind: "stamp", method: "POST", path: "", groups: [], body: { fieldValue: r.plannrId }, summary: `write link stamp ${r.plannrId}` }));
+    if (!this.writes) {
+      const planned = [...plan.updates.flatMap((w) => [...w.opsPlannr, ...w.opsOnlyoffice]), ...stampOps, ...plan.creates.flatMap((c) => [...c.ops, ...c.sourceOps]), ...plan.deletes.flatMap((d) => d.ops)];
+      const abort = breakers.tripped ? new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")) : null;
+      return this.finish({ plan, ops: planned, conflicts, breakers, abort, items: planItems(plan, stampOps), linksTotal: links.length });
+    }
+    if (breakers.tripped) {
+      return this.finish({ plan, conflicts, breakers, abort: new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")), linksTotal: links.length });
+    }
+    await this.storeConflicts(plan.conflicts);
+    const deleteResolutions = new Map<string, string[]>();
+    for (const c of pending) if (c.group === "delete" && c.resolution !== null) deleteResolutions.set(c.plannrId, [c.id]);
+    const applier = new Applier({
+      runId: this.runId,
+      scope,
+      adapters: { plannr, onlyoffice },
+      store,
+      clock: this.clock,
+      logger: this.logger,
+      progress: this.progress,
+      concurrency: this.deps.concurrency ?? 8,
+      refine,
+      settlements: pairing.settlements,
+      signal: this.signal,
+    });
+    // Journal entries settled without a pair to commit with (failed creates, or links already stored).
+    const linkedJournal = new Set(pairing.newLinks.map((l) => l.journalId).filter((id) => id !== undefined));
+    for (const s of pairing.settlements) if (!linkedJournal.has(s.id)) await store.commit({ settleJournal: { ...s, at: this.clock.now().toISOString() } });
+    const result = await applier.run(plan, pairing.stampRepairs, deleteResolutions);
+    const settledCopies = pairing.settlements.map((st) => copyConflictId(st.id)).filter((id) => pending.some((c) => c.id === id));
+    if (settledCopies.length > 0) await store.commit({ resolveConflicts: { ids: settledCopies, at: this.clock.now().toISOString() } });
+    this.issues.push(...result.issues.filter((i) => i.severity === "error"));
+    this.warnings.push(...result.issues.filter((i) => i.severity === "warning"));
+    if (result.abort === null && pSnap.complete && oSnap.complete) {
+      await store.setMeta(META_PREVIOUS_SCAN, scanStartedAt);
+      await store.setMeta(META_GROUPS, JSON.stringify(settings.groups.map((g) => g.group)));
+    }
+    return this.finish({
+      plan,
+      ops: result.applied,
+      conflicts,
+      breakers,
+      abort: result.abort,
+      linksTotal: await store.countLinks(),
+      linksAdded: result.linksAdded,
+      linksRemoved: result.linksRemoved,
+    });
+  }
+
+  private async checkIdentity(): Promise<void> {
+    const [p, o] = await Promise.all([this.deps.plannr.describe(), this.deps.onlyoffice.describe()]);
+    const stored = await this.deps.store.getIdentity();
+    if (stored === null) {
+      if (this.writes) await this.deps.store.setIdentity({ plannrAccount: p.identity, onlyofficePortal: o.identity });
+      return;
+    }
+    if (stored.plannrAccount !== p.identity || stored.onlyofficePortal !== o.identity) {
+      throw new CaseSyncError(
+        "CS_IDENTITY",
+        `this state belongs to Plannr account ${stored.plannrAccount} and ONLYOFFICE portal ${stored.onlyofficePortal}, not to ${p.identity} and ${o.identity}; use another CASE_SYNC_STATE`,
+      );
+    }
+  }
+
+  /** Invariant 7: a linked case missing from a complete scan is read once more before it counts as deleted. */
+  private async confirmVanished(links: readonly Link[], scope: ViewScope, refine: (r: CaseRecord) => CaseRecord): Promise<void> {
+    const checks: { side: Side; id: string }[] = [];
+    for (const link of links) {
+      const p = this.snapshots.plannr;
+      const o = this.snapshots.onlyoffice;
+      if (p?.complete && !p.records.has(link.plannrId) && !p.invalid.has(link.plannrId)) checks.push({ side: "plannr", id: link.plannrId });
+      if (o?.complete && !o.records.has(link.onlyofficeId) && !o.invalid.has(link.onlyofficeId)) checks.push({ side: "onlyoffice", id: link.onlyofficeId });
+    }
+    for (const check of checks) {
+      const record = await this.deps[check.side].getCase(check.id);
+      if (record === null) continue;
+      const snapshot = this.snapshots[check.side];
+      if (!snapshot) continue;
+      const fixed = check.side === "onlyoffice" ? refine(record) : record;
+      snapshot.records.set(fixed.id, summarize(fixed, scope, true));
+      this.warnings.push({ severity: "warning", side: check.side, record: check.id, field: null, code: "CS_UPSTREAM", message: "missing from the list scan but readable directly; not treated as deleted" });
+    }
+  }
+
+  private conflictReports(findings: readonly ConflictFinding[]): ConflictReport[] {
+    return findings.map((f) => ({
+      id: f.id ?? f.existing?.id ?? "",
+      plannrId: f.plannrId,
+      onlyofficeId: f.onlyofficeId,
+      group: f.group,
+      base: f.base,
+      plannr: f.plannr,
+      onlyoffice: f.onlyoffice,
+      reason: f.reason,
+      state: f.settled !== null ? "settled" : f.existing ? "pending" : "new",
+      resolution: f.settled,
+    }));
+  }
+
+  /** Manual conflicts wait in the store with base, Plannr and ONLYOFFICE values (invariant 4). */
+  private async storeConflicts(findings: readonly ConflictFinding[]): Promise<void> {
+    for (const f of findings) {
+      if (f.settled !== null) continue;
+      const unchanged = f.existing && JSON.stringify([f.existing.plannr, f.existing.onlyoffice]) === JSON.stringify([f.plannr, f.onlyoffice]);
+      if (unchanged) continue;
+      const id = f.id ?? f.existing?.id ?? randomUUID().slice(0, 8);
+      await this.deps.store.putConflict({
+        id,
+        plannrId: f.plannrId,
+        onlyofficeId: f.onlyofficeId,
+        group: f.group,
+        base: f.base,
+        plannr: f.plannr,
+        onlyoffice: f.onlyoffice,
+        reason: f.reason,
+        status: "pending",
+        resolution: null,
+        createdAt: f.existing?.createdAt ?? this.clock.now().toISOString(),
+        resolvedAt: null,
+      });
+      (f as { existing: Conflict | null }).existing = { ...(f.existing ?? ({} as Conflict)), id };
+    }
+  }
+
+  private async finish(parts: {
+    plan?: Plan;
+    ops?: WriteOp[];
+    conflicts?: ConflictReport[];
+    breakers?: BreakerVerdict;
+    abort?: CaseSyncError | null;
+    items?: RunReport["plan"];
+    linksTotal?: number;
+    linksAdded?: number;
+    linksRemoved?: number;
+  }): Promise<RunReport> {
+    const abort = parts.abort ?? null;
+    const report = buildReport({
+      command: this.command(),
+      runId: this.runId,
+      dryRun: !this.writes,
+      startedAt: this.started,
+      finishedAt: this.clock.now(),
+      snapshots: this.snapshots,
+      requests: { plannr: this.deps.plannr.requestCount(), onlyoffice: this.deps.onlyoffice.requestCount() },
+      ops: parts.ops ?? [],
+      plan: parts.plan ?? null,
+      conflicts: parts.conflicts ?? [],
+      errors: this.issues,
+      warnings: this.warnings,
+      breakers: parts.breakers ?? null,
+      abort: abort === null ? null : { code: abort.code, message: abort.message },
+      linksTotal: parts.linksTotal ?? 0,
+      linksAdded: parts.linksAdded ?? 0,
+      linksRemoved: parts.linksRemoved ?? 0,
+      ...(parts.items ? { items: parts.items } : {}),
+    });
+    if (this.writes && abort?.code !== "CS_LOCKED") {
+      const summary = { exitCode: report.exitCode, conflicts: report.conflicts.length, errors: report.errors.length, plannr: report.sides.plannr.operations, onlyoffice: report.sides.onlyoffice.operations };
+      await this.deps.store.finishRun(this.runId, report.finishedAt, report.exitCode, summary).catch(() => undefined);
+    }
+    return report;
+  }
+}
+
+export function runEngine(deps: EngineDeps, mode: RunMode, signal?: AbortSignal): Promise<RunReport> {
+  return new EngineRun(deps, mode, signal).execute();
+}

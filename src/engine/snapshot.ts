@@ -1,0 +1,117 @@
+// Reads one side's whole case book into a Snapshot (SPEC §4.1, invariant 7): per record a view
+// hash, its stamp and the adapter's carry; the full canonical case only where it may be needed
+// (unlinked, or changed since the base), so a 100,000-case no-op sync stays small in memory.
+// A scan that did not end cleanly is marked incomplete, and an incomplete scan never yields
+// deletes.
+import type { Case } from "../core/case.js";
+import { CaseSyncError, toCaseSyncError, type Side } from "../core/errors.js";
+import type { Progress } from "../core/ports.js";
+import type { CaseRecord, RecordIssue, ScanItem } from "../core/records.js";
+import { viewHash, type ViewScope } from "./view.js";
+
+export interface RecordSummary {
+  side: Side;
+  id: string;
+  hash: string;
+  stamp: string | null;
+  updatedAt: string | null;
+  createdAt: string | null;
+  version: string;
+  carry: unknown;
+  /** Groups with an error issue on this record: frozen for this run. */
+  frozen: string[];
+  /** The canonical case, kept only when the engine may need it (see `needsCase`). */
+  case: Case | null;
+  /** Error issues of this record (warnings are aggregated in the snapshot instead). */
+  errors: RecordIssue[];
+}
+
+export interface Snapshot {
+  side: Side;
+  complete: boolean;
+  /** Why the scan stopped early, if it did. */
+  failure: CaseSyncError | null;
+  records: Map<string, RecordSummary>;
+  /** Records that exist but could not be decoded: present, never deleted, never written. */
+  invalid: Map<string, RecordIssue>;
+  /** Warning counts by code and field, with a few examples each. */
+  warnings: Map<string, { issue: RecordIssue; count: number }>;
+  pages: number;
+}
+
+export interface SnapshotOptions {
+  side: Side;
+  scope: ViewScope;
+  /** Whether to keep the full case of a record with this id and view hash. */
+  needsCase: (id: string, hash: string) => boolean;
+  /** Side-specific canonical fix-ups (e.g. resolving an ONLYOFFICE status name against the catalog). */
+  refine?: (record: CaseRecord) => CaseRecord;
+  progress?: Progress;
+}
+
+export function summarize(record: CaseRecord, scope: ViewScope, keepCase: boolean): RecordSummary {
+  const errors = record.issues.filter((i) => i.severity === "error");
+  return {
+    side: record.side,
+    id: record.id,
+    hash: viewHash(scope, record.case),
+    stamp: record.stamp,
+    updatedAt: record.updatedAt,
+    createdAt: record.case.createdAt,
+    version: record.version,
+    carry: record.carry,
+    frozen: [...new Set(errors.map((i) => i.field).filter((f): f is string => f !== null))],
+    case: keepCase ? record.case : null,
+    errors,
+  };
+}
+
+function noteWarning(snapshot: Snapshot, issue: RecordIssue): void {
+  const key = `${issue.code}|${issue.field ?? ""}`;
+  const entry = snapshot.warnings.get(key);
+  if (entry) entry.count += 1;
+  else snapshot.warnings.set(key, { issue, count: 1 });
+}
+
+export async function takeSnapshot(scan: AsyncIterable<ScanItem>, options: SnapshotOptions): Promise<Snapshot> {
+  const snapshot: Snapshot = {
+    side: options.side,
+    complete: false,
+    failure: null,
+    records: new Map(),
+    invalid: new Map(),
+    warnings: new Map(),
+    pages: 0,
+  };
+  try {
+    for await (const item of scan) {
+      if (item.kind === "end") {
+        snapshot.complete = item.complete && snapshot.failure === null;
+        snapshot.pages = item.pages;
+        break;
+      }
+      if (item.kind === "invalid") {
+        snapshot.invalid.set(item.id, item.issue);
+        continue;
+      }
+      const record = options.refine ? options.refine(item.record) : item.record;
+      if (snapshot.records.has(record.id) || snapshot.invalid.has(record.id)) {
+        // A record seen twice means the pages shifted under us: the scan cannot be trusted for deletes.
+        snapshot.complete = false;
+        snapshot.failure = new CaseSyncError("CS_UPSTREAM", `${options.side} case ${record.id} appeared twice in one scan`, { side: options.side, record: record.id });
+        continue;
+      }
+      for (const issue of record.issues) if (issue.severity === "warning") noteWarning(snapshot, issue);
+      const summary = summarize(record, options.scope, true);
+      if (!options.needsCase(record.id, summary.hash)) summary.case = null;
+      snapshot.records.set(record.id, summary);
+      const seen = snapshot.records.size + snapshot.invalid.size;
+      if (seen % 250 === 0) options.progress?.({ phase: "scan", side: options.side, done: seen });
+    }
+  } catch (error) {
+    snapshot.complete = false;
+    snapshot.failure = toCaseSyncError(error, { side: options.side });
+  }
+  options.progress?.({ phase: "scan", side: options.side, done: snapshot.records.size + snapshot.invalid.size });
+  return snapshot;
+}

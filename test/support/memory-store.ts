@@ -1,0 +1,139 @@
+// A StateStore in plain maps: the "bring your own store" an embedding platform might write, and a
+// fast store for engine unit tests. Deep-copies on the way in and out, like a real store would.
+import { CaseSyncError } from "../../src/core/errors.js";
+import type { AuditEntry, Conflict, JournalEntry, Link, LockHolder, PairIdentity, Run, StateStore, Tombstone, WriteCommit } from "../../src/core/state.js";
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+export class MemoryStateStore implements StateStore {
+  identity: PairIdentity | null = null;
+  links = new Map<string, Link>();
+  journal = new Map<string, JournalEntry>();
+  conflicts = new Map<string, Conflict>();
+  tombstones = new Map<string, Tombstone>();
+  runs: Run[] = [];
+  audit: AuditEntry[] = [];
+  meta = new Map<string, string>();
+  lock: LockHolder | null = null;
+  commits = 0;
+
+  init(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+  describe(): string {
+    return "memory";
+  }
+  getIdentity(): Promise<PairIdentity | null> {
+    return Promise.resolve(copy(this.identity));
+  }
+  setIdentity(identity: PairIdentity): Promise<void> {
+    this.identity = copy(identity);
+    return Promise.resolve();
+  }
+  acquireLock(holder: LockHolder): Promise<{ acquired: true } | { acquired: false; holder: LockHolder }> {
+    if (this.lock && this.lock.owner !== holder.owner && Date.parse(this.lock.expiresAt) > Date.now()) {
+      return Promise.resolve({ acquired: false, holder: copy(this.lock) });
+    }
+    this.lock = copy(holder);
+    return Promise.resolve({ acquired: true });
+  }
+  renewLock(owner: string, expiresAt: string): Promise<void> {
+    if (this.lock?.owner === owner) this.lock.expiresAt = expiresAt;
+    return Promise.resolve();
+  }
+  releaseLock(owner: string): Promise<void> {
+    if (this.lock?.owner === owner) this.lock = null;
+    return Promise.resolve();
+  }
+  listLinks(): Promise<Link[]> {
+    return Promise.resolve([...this.links.values()].map(copy));
+  }
+  getLinkByPlannr(id: string): Promise<Link | null> {
+    return Promise.resolve(copy(this.links.get(id) ?? null));
+  }
+  getLinkByOnlyoffice(id: string): Promise<Link | null> {
+    return Promise.resolve(copy([...this.links.values()].find((l) => l.onlyofficeId === id) ?? null));
+  }
+  countLinks(): Promise<number> {
+    return Promise.resolve(this.links.size);
+  }
+  addJournal(entry: JournalEntry): Promise<void> {
+    this.journal.set(entry.id, copy(entry));
+    return Promise.resolve();
+  }
+  listPendingJournal(): Promise<JournalEntry[]> {
+    return Promise.resolve([...this.journal.values()].filter((e) => e.status === "pending").map(copy));
+  }
+  putConflict(conflict: Conflict): Promise<void> {
+    this.conflicts.set(conflict.id, copy(conflict));
+    return Promise.resolve();
+  }
+  listConflicts(filter: { status?: "pending" | "resolved"; plannrId?: string } = {}): Promise<Conflict[]> {
+    return Promise.resolve(
+      [...this.conflicts.values()].filter((c) => (!filter.status || c.status === filter.status) && (!filter.plannrId || c.plannrId === filter.plannrId)).map(copy),
+    );
+  }
+  getConflict(id: string): Promise<Conflict | null> {
+    return Promise.resolve(copy(this.conflicts.get(id) ?? null));
+  }
+  decideConflict(id: string, resolution: "plannr" | "onlyoffice" | "base"): Promise<void> {
+    const conflict = this.conflicts.get(id);
+    if (!conflict) return Promise.reject(new CaseSyncError("CS_USAGE", `no conflict ${id}`));
+    conflict.resolution = resolution;
+    return Promise.resolve();
+  }
+  listTombstones(): Promise<Tombstone[]> {
+    return Promise.resolve([...this.tombstones.values()].map(copy));
+  }
+  removeTombstone(side: "plannr" | "onlyoffice", id: string): Promise<void> {
+    this.tombstones.delete(`${side}:${id}`);
+    return Promise.resolve();
+  }
+  startRun(run: Run): Promise<void> {
+    this.runs.push(copy(run));
+    return Promise.resolve();
+  }
+  finishRun(id: string, finishedAt: string, exitCode: number, summary: Record<string, unknown>): Promise<void> {
+    const run = this.runs.find((r) => r.id === id);
+    if (run) Object.assign(run, { finishedAt, exitCode, summary: copy(summary) });
+    return Promise.resolve();
+  }
+  listRuns(limit: number): Promise<Run[]> {
+    return Promise.resolve([...this.runs].reverse().slice(0, limit).map(copy));
+  }
+  listAudit(recordIds: string[]): Promise<AuditEntry[]> {
+    return Promise.resolve(this.audit.filter((a) => recordIds.includes(a.record) || (a.partner !== null && recordIds.includes(a.partner))).map(copy));
+  }
+  getMeta(key: string): Promise<string | null> {
+    return Promise.resolve(this.meta.get(key) ?? null);
+  }
+  setMeta(key: string, value: string): Promise<void> {
+    this.meta.set(key, value);
+    return Promise.resolve();
+  }
+  commit(commit: WriteCommit): Promise<void> {
+    this.commits += 1;
+    if (commit.upsertLink) {
+      const clash = [...this.links.values()].find((l) => l.onlyofficeId === commit.upsertLink?.onlyofficeId && l.plannrId !== commit.upsertLink.plannrId);
+      if (clash) return Promise.reject(new CaseSyncError("CS_STATE", `ONLYOFFICE case ${clash.onlyofficeId} is already linked to ${clash.plannrId}`));
+      this.links.set(commit.upsertLink.plannrId, copy(commit.upsertLink));
+    }
+    if (commit.deleteLink) this.links.delete(commit.deleteLink);
+    if (commit.audit) this.audit.push(...commit.audit.map(copy));
+    if (commit.settleJournal) {
+      const entry = this.journal.get(commit.settleJournal.id);
+      if (entry) Object.assign(entry, { status: commit.settleJournal.status, createdId: commit.settleJournal.createdId, settledAt: commit.settleJournal.at });
+    }
+    if (commit.addTombstone) this.tombstones.set(`${commit.addTombstone.side}:${commit.addTombstone.id}`, copy(commit.addTombstone));
+    if (commit.resolveConflicts) {
+      for (const id of commit.resolveConflicts.ids) {
+        const conflict = this.conflicts.get(id);
+        if (conflict) Object.assign(conflict, { status: "resolved", resolvedAt: commit.resolveConflicts.at });
+      }
+    }
+    return Promise.resolve();
+  }
+}

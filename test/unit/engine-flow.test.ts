@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { aCase, CLIENTS, engineWorld } from "../support/engine-world.js";
+
+const writes = (report: { sides: { plannr: { operations: Record<string, number> }; onlyoffice: { operations: Record<string, number> } } }) =>
+  Object.values(report.sides.plannr.operations).reduce((a, b) => a + b, 0) + Object.values(report.sides.onlyoffice.operations).reduce((a, b) => a + b, 0);
+
+describe("engine flow over in-memory CRMs", () => {
+  it("copies new cases both ways, stamps them, and reaches a fixpoint", async () => {
+    const w = engineWorld();
+    w.plannr.seed(aCase({ title: "P one", value: 4000, customFields: { drink: "Tea" } }));
+    w.plannr.seed(aCase({ title: "P two", status: { closed: true, statusName: "Completed" } }));
+    w.onlyoffice.seed(aCase({ title: "O one", status: { closed: false, statusName: null } }));
+    const first = await w.sync();
+    expect(first.errors).toEqual([]);
+    expect(first.exitCode).toBe(0);
+    expect(w.plannr.cases.size).toBe(3);
+    expect(w.onlyoffice.cases.size).toBe(3);
+    for (const stored of w.onlyoffice.cases.values()) expect(stored.stamp).not.toBeNull();
+    expect(await w.store.countLinks()).toBe(3);
+    const second = await w.sync();
+    expect(writes(second)).toBe(0);
+    expect(second.exitCode).toBe(0);
+  });
+
+  it("takes a one-sided edit and merges set edits element-wise", async () => {
+    const w = engineWorld();
+    const pid = w.plannr.seed(aCase({ title: "Shared", participants: [CLIENTS[0]!, CLIENTS[1]!] }));
+    await w.sync();
+    const oid = [...w.onlyoffice.cases.keys()][0]!;
+    w.onlyoffice.edit(oid, (c) => ({ ...c, title: "Renamed in ONLYOFFICE", participants: [...c.participants, CLIENTS[2]!] }));
+    w.plannr.edit(pid, (c) => ({ ...c, participants: c.participants.filter((p) => p !== CLIENTS[1]) }));
+    const report = await w.sync();
+    expect(report.conflicts).toEqual([]);
+    expect(w.plannr.cases.get(pid)!.case.title).toBe("Renamed in ONLYOFFICE");
+    const expected = [CLIENTS[0]!, CLIENTS[2]!].sort();
+    expect(w.plannr.cases.get(pid)!.case.participants).toEqual(expected);
+    expect(w.onlyoffice.cases.get(oid)!.case.participants).toEqual(expected);
+    expect(writes(await w.sync())).toBe(0);
+  });
+
+  it("queues a manual conflict, then carries out the decision", async () => {
+    const w = engineWorld();
+    const pid = w.plannr.seed(aCase({ title: "Original" }));
+    await w.sync();
+    const oid = [...w.onlyoffice.cases.keys()][0]!;
+    w.plannr.edit(pid, (c) => ({ ...c, title: "Plannr title" }));
+    w.onlyoffice.edit(oid, (c) => ({ ...c, title: "ONLYOFFICE title" }));
+    const report = await w.sync();
+    expect(report.exitCode).toBe(3);
+    expect(report.conflicts).toHaveLength(1);
+    expect(w.plannr.cases.get(pid)!.case.title).toBe("Plannr title");
+    expect(w.onlyoffice.cases.get(oid)!.case.title).toBe("ONLYOFFICE title");
+    const [conflict] = await w.store.listConflicts({ status: "pending" });
+    await w.store.decideConflict(conflict!.id, "onlyoffice");
+    const after = await w.sync();
+    expect(after.exitCode).toBe(0);
+    expect(w.plannr.cases.get(pid)!.case.title).toBe("ONLYOFFICE title");
+    expect(await w.store.listConflicts({ status: "pending" })).toEqual([]);
+  });
+});
