@@ -210,7 +210,11 @@ export class SandboxServer {
 
     const controlRoute = this.match(this.control, method, url.pathname, request);
     if (controlRoute) {
-      this.send(res, await controlRoute(request));
+      try {
+        this.send(res, await controlRoute(request));
+      } catch (error) {
+        this.send(res, { status: 500, body: { message: (error as Error).message } });
+      }
       return;
     }
 
