@@ -1,0 +1,50 @@
+// The errors both stores raise beyond row validation (rows.ts): driver failures become CS_STATE
+// with the store named and any password scrubbed (invariant 12); a refused link claim names both
+// cases (commit-plan.ts).
+import { CaseSyncError } from "../core/errors.js";
+import type { Conflict } from "../core/state.js";
+import { scrubSecrets } from "./location.js";
+
+/** Wraps a driver error; our own errors (row validation, usage) pass through unchanged. */
+export function toStateError(error: unknown, store: string, secrets: readonly string[] = []): CaseSyncError {
+  if (error instanceof CaseSyncError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  // Node's connection errors can come as an AggregateError with an empty message and only a code.
+  const withCode = typeof code === "string" && !message.includes(code);
+  const detail = withCode ? (message === "" ? code : `${code}: ${message}`) : message;
+  // The driver error stays out of `cause`: its fields are not ours to vouch for.
+  return new CaseSyncError("CS_STATE", scrubSecrets(`state store ${store}: ${detail}`, secrets));
+}
+
+export function onlyofficeTakenError(onlyofficeId: string, takenBy: string, wanted: string): CaseSyncError {
+  return new CaseSyncError(
+    "CS_STATE",
+    `links: ONLYOFFICE case ${onlyofficeId} is already linked to Plannr case ${takenBy}; cannot link it to ${wanted}`,
+    { side: "onlyoffice", record: onlyofficeId },
+  );
+}
+
+export function notInitialized(store: string): CaseSyncError {
+  return new CaseSyncError("CS_INTERNAL", `state store ${store} used before init()`);
+}
+
+/**
+ * A decision is recorded only on a pending conflict: an unknown id is a usage error (a typo in
+ * `conflicts resolve`), and a settled conflict's resolution is history, not to be rewritten.
+ */
+export function undecidableConflict(id: string, conflict: Conflict | null): CaseSyncError | null {
+  if (conflict === null) return new CaseSyncError("CS_USAGE", `no conflict with id ${id}`);
+  if (conflict.status === "resolved") return new CaseSyncError("CS_USAGE", `conflict ${id} is already resolved`);
+  return null;
+}
+
+/** finishRun on an id that was never started is a bug in the caller, not something to ignore. */
+export function unknownRun(id: string): CaseSyncError {
+  return new CaseSyncError("CS_STATE", `runs: no run with id ${id} was started`);
+}
+
+/** The lock was taken over (it expired, or our pid looked dead): carrying on would mean two runs. */
+export function lockLost(owner: string): CaseSyncError {
+  return new CaseSyncError("CS_LOCKED", `run lock is no longer held by ${owner}`);
+}

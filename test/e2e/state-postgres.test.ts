@@ -1,0 +1,181 @@
+// The PostgreSQL store against a real server (127.0.0.1:5432, trust auth, database `test`). Every
+// store gets its own random schema, dropped at the end. An unreachable server fails this file:
+// CI has one, and a silent skip would hide a broken store.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StateStore } from "../../src/core/state.js";
+import { openStateStore } from "../../src/state/open.js";
+import { PostgresStateStore } from "../../src/state/postgres.js";
+import { fullCase, link, stateStoreContract, type RawAccess } from "../contract/state-store.contract.js";
+
+const CANDIDATES = ["postgres://postgres@127.0.0.1:5432/test", "postgres://root@127.0.0.1:5432/test"];
+const RUN_TAG = randomBytes(4).toString("hex");
+
+let baseUrl = "";
+let schemaCounter = 0;
+const schemas = new Set<string>();
+const schemaOf = new Map<StateStore, string>();
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: baseUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function newSchema(): string {
+  schemaCounter += 1;
+  const schema = `cs_test_${RUN_TAG}_${schemaCounter}`;
+  schemas.add(schema);
+  return schema;
+}
+
+function storeIn(schema: string): PostgresStateStore {
+  const store = new PostgresStateStore({ url: baseUrl, schema });
+  schemaOf.set(store, schema);
+  return store;
+}
+
+beforeAll(async () => {
+  for (const url of CANDIDATES) {
+    if (await reachable(url)) {
+      baseUrl = url;
+      return;
+    }
+  }
+  throw new Error(`PostgreSQL is not reachable at ${CANDIDATES.join(" or ")}; these tests need it`);
+});
+
+afterAll(async () => {
+  if (baseUrl === "") return;
+  await withClient(async (client) => {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  });
+});
+
+const raw: RawAccess = {
+  exec: (store, sql) =>
+    withClient(async (client) => {
+      await client.query(`SET search_path TO "${schemaOf.get(store)!}"`);
+      await client.query(sql);
+    }),
+  reopen: (store) => Promise.resolve(storeIn(schemaOf.get(store)!)),
+};
+
+stateStoreContract(
+  "postgres",
+  async () => {
+    const store = storeIn(newSchema());
+    await store.init();
+    return store;
+  },
+  undefined,
+  raw,
+);
+
+describe("PostgresStateStore", () => {
+  it("creates its schema and keeps every table inside it", async () => {
+    const schema = newSchema();
+    const store = storeIn(schema);
+    await store.init();
+    await store.close();
+    const tables = await withClient(async (client) => {
+      const result = await client.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
+        [schema],
+      );
+      return result.rows.map((r) => r.table_name);
+    });
+    expect(tables).toEqual([
+      "audit",
+      "conflicts",
+      "journal",
+      "links",
+      "meta",
+      "pair_identity",
+      "run_lock",
+      "runs",
+      "schema_version",
+      "tombstones",
+    ]);
+  });
+
+  it("takes the schema from ?schema= in the URL and does not pass it on to pg", async () => {
+    const schema = newSchema();
+    const store = openStateStore(`${baseUrl}?schema=${schema}`);
+    await store.init();
+    await store.commit({ upsertLink: link("p-1", "o-1", fullCase) });
+    await store.close();
+    const count = await withClient(async (client) => {
+      const result = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".links`);
+      return Number(result.rows[0]?.n);
+    });
+    expect(count).toBe(1);
+  });
+
+  it("inits concurrently without tripping over itself", async () => {
+    const schema = newSchema();
+    const stores = [storeIn(schema), storeIn(schema), storeIn(schema)];
+    await Promise.all(stores.map((s) => s.init()));
+    await stores[0]!.commit({ upsertLink: link("p-1", "o-1") });
+    expect(await stores[2]!.countLinks()).toBe(1);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("never shows the password, in describe() or in errors", async () => {
+    const password = "Sup3r-Secret-pw";
+    // Trust auth accepts any password, so the URL with one still connects.
+    const withPassword = baseUrl.replace(/^postgres:\/\/([^@]+)@/, `postgres://$1:${password}@`);
+    const store = new PostgresStateStore({ url: withPassword, schema: newSchema() });
+    expect(store.describe()).not.toContain(password);
+    expect(store.describe()).toMatch(/^postgres:\/\/\w+:\*\*\*@127\.0\.0\.1:5432\/test/);
+    await store.init();
+    expect(await store.countLinks()).toBe(0);
+    await store.close();
+
+    const unreachable = new PostgresStateStore({ url: `postgres://someone:${password}@127.0.0.1:1/test` });
+    const error = await unreachable.init().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await unreachable.close();
+    expect(error).toMatchObject({ code: "CS_STATE" });
+    expect(String((error as Error).message)).toContain("postgres://someone:***@127.0.0.1:1/test");
+    expect(JSON.stringify(error)).not.toContain(password);
+    expect(String((error as Error).message)).not.toContain(password);
+  });
+
+  it("lists many links in one go", async () => {
+    const store = storeIn(newSchema());
+    await store.init();
+    await withClient(async (client) => {
+      await client.query(
+        `INSERT INTO "${schemaOf.get(store)!}".links (plannr_id, onlyoffice_id, base, linked_at, updated_at)
+         SELECT 'p-' || i, 'o-' || i, $1, 'T0', 'T1' FROM generate_series(1, 5000) AS i`,
+        [JSON.stringify(fullCase)],
+      );
+    });
+    const links = await store.listLinks();
+    expect(links).toHaveLength(5000);
+    expect(links.every((l) => l.base?.title === fullCase.title)).toBe(true);
+    expect(await store.countLinks()).toBe(5000);
+    await store.close();
+  });
+});

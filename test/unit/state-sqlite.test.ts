@@ -1,0 +1,187 @@
+// The SQLite store: the shared contract on temp files, plus what only a file store has (pragmas,
+// parent folders, volume), the location parsing openStateStore relies on, and the pure lock rule.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { CaseSyncError } from "../../src/core/errors.js";
+import type { LockHolder, StateStore } from "../../src/core/state.js";
+import { mayTakeLock } from "../../src/state/lock-policy.js";
+import { pendingMigrations, SCHEMA_VERSION } from "../../src/state/migrations.js";
+import { openStateStore } from "../../src/state/open.js";
+import { PostgresStateStore } from "../../src/state/postgres.js";
+import { SqliteStateStore } from "../../src/state/sqlite.js";
+import { fullCase, link, stateStoreContract, type RawAccess } from "../contract/state-store.contract.js";
+
+const root = mkdtempSync(join(tmpdir(), "case-sync-state-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let counter = 0;
+const paths = new Map<StateStore, string>();
+
+function newPath(): string {
+  counter += 1;
+  // A nested folder that does not exist yet: the store creates it.
+  return join(root, `store-${counter}`, "nested", "state.db");
+}
+
+async function makeStore(path = newPath()): Promise<SqliteStateStore> {
+  const store = new SqliteStateStore(path);
+  paths.set(store, path);
+  await store.init();
+  return store;
+}
+
+function pathOf(store: StateStore): string {
+  const path = paths.get(store);
+  if (path === undefined) throw new Error("not a store of this file");
+  return path;
+}
+
+const raw: RawAccess = {
+  exec(store, sql) {
+    const db = new Database(pathOf(store));
+    try {
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+    return Promise.resolve();
+  },
+  reopen(store) {
+    const again = new SqliteStateStore(pathOf(store));
+    paths.set(again, pathOf(store));
+    return Promise.resolve(again);
+  },
+};
+
+stateStoreContract("sqlite", () => makeStore(), undefined, raw);
+
+describe("SqliteStateStore", () => {
+  it("creates its folder and opens the file in WAL mode with the agreed pragmas", async () => {
+    const store = await makeStore();
+    const path = pathOf(store);
+    expect(store.describe()).toBe(path);
+    const db = new Database(path);
+    try {
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    } finally {
+      db.close();
+    }
+    await store.close();
+  });
+
+  it("works in memory", async () => {
+    const store = new SqliteStateStore(":memory:");
+    await store.init();
+    await store.commit({ upsertLink: link("p-1", "o-1", fullCase) });
+    expect(await store.countLinks()).toBe(1);
+    await store.close();
+  });
+
+  it("says so when used before init()", async () => {
+    const store = new SqliteStateStore(":memory:");
+    await expect(store.countLinks()).rejects.toMatchObject({ code: "CS_INTERNAL" });
+    await store.close();
+  });
+
+  it("refuses a file that is not a database as CS_STATE", async () => {
+    const path = newPath();
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, "this is not a database, just text that is long enough to have a header page");
+    const store = new SqliteStateStore(path);
+    await expect(store.init()).rejects.toMatchObject({ code: "CS_STATE" });
+    await store.close();
+  });
+
+  it("takes 10,000 commits and lists all 10,000 links", async () => {
+    const store = await makeStore();
+    for (let i = 0; i < 10_000; i += 1) {
+      await store.commit({
+        upsertLink: link(`p-${i}`, `o-${i}`, { ...fullCase, title: `Case ${i}` }),
+        audit: [
+          {
+            runId: "r",
+            side: "onlyoffice",
+            record: `o-${i}`,
+            partner: `p-${i}`,
+            operation: "PUT",
+            group: "title",
+            before: null,
+            after: `Case ${i}`,
+            at: "2024-05-01T10:00:00.000Z",
+          },
+        ],
+      });
+    }
+    const links = await store.listLinks();
+    expect(links).toHaveLength(10_000);
+    expect(await store.countLinks()).toBe(10_000);
+    expect(links.find((l) => l.plannrId === "p-9999")?.base?.title).toBe("Case 9999");
+    expect(await store.listAudit(["p-4242"])).toHaveLength(1);
+    await store.close();
+  });
+});
+
+describe("openStateStore", () => {
+  it("opens a SQLite file for a path and PostgreSQL for postgres:// and postgresql:// URLs", async () => {
+    const file = openStateStore(newPath());
+    expect(file).toBeInstanceOf(SqliteStateStore);
+    await file.close();
+    for (const url of ["postgres://u:pw-123456@db.example/cs", "postgresql://u:pw-123456@db.example/cs", "POSTGRES://u@db.example/cs"]) {
+      const store = openStateStore(url);
+      expect(store).toBeInstanceOf(PostgresStateStore);
+      expect(store.describe()).not.toContain("pw-123456");
+      await store.close();
+    }
+  });
+
+  it("refuses an empty location rather than opening a throwaway database", () => {
+    expect(() => openStateStore("  ")).toThrow(expect.objectContaining({ code: "CS_CONFIG" }));
+  });
+
+  it("describes a postgres URL without its password or other query parameters", async () => {
+    const store = openStateStore("postgres://user:s%40cret-pass@db.example:5433/db?sslpassword=other-secret&schema=team_a");
+    expect(store.describe()).toBe("postgres://user:***@db.example:5433/db?schema=team_a");
+    await store.close();
+    const plain = openStateStore("postgresql://user@db.example/db");
+    expect(plain.describe()).toBe("postgresql://user@db.example/db");
+    await plain.close();
+  });
+
+  it("refuses a schema name that is not a plain identifier", () => {
+    expect(() => openStateStore("postgres://u@h/db?schema=x%22;drop")).toThrow(CaseSyncError);
+    expect(() => new PostgresStateStore({ url: "postgres://u@h/db", schema: "a-b" })).toThrow(/schema name/);
+  });
+});
+
+describe("schema migrations", () => {
+  it("lists what a store still needs and refuses a newer store", () => {
+    expect(pendingMigrations(0).map((m) => m.version)).toEqual(
+      Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
+    );
+    expect(pendingMigrations(SCHEMA_VERSION)).toEqual([]);
+    expect(() => pendingMigrations(SCHEMA_VERSION + 1)).toThrow(
+      `state store schema version ${SCHEMA_VERSION + 1} is newer than this case-sync supports (${SCHEMA_VERSION})`,
+    );
+  });
+});
+
+describe("mayTakeLock", () => {
+  const now = new Date("2024-05-01T12:00:00.000Z");
+  const current: LockHolder = { owner: "a", host: "h1", pid: 10, expiresAt: "2024-05-01T12:05:00.000Z" };
+  const candidate: LockHolder = { owner: "b", host: "h1", pid: 20, expiresAt: "2024-05-01T12:10:00.000Z" };
+  const alive = () => true;
+  const dead = () => false;
+
+  it("frees a lock only for a reason", () => {
+    expect(mayTakeLock(null, candidate, now, alive)).toBe(true);
+    expect(mayTakeLock(current, candidate, now, alive)).toBe(false);
+    expect(mayTakeLock(current, { ...candidate, owner: "a" }, now, alive)).toBe(true);
+    expect(mayTakeLock({ ...current, expiresAt: "2024-05-01T12:00:00.000Z" }, candidate, now, alive)).toBe(true);
+    expect(mayTakeLock(current, candidate, now, dead)).toBe(true);
+    expect(mayTakeLock({ ...current, host: "h2" }, candidate, now, dead)).toBe(false);
+    expect(mayTakeLock({ ...current, expiresAt: "whenever" }, candidate, now, alive)).toBe(false);
+  });
+});
