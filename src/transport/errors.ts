@@ -59,7 +59,7 @@ export function fieldFromBody(body: unknown): string | undefined {
 }
 
 export function errorFromResponse(status: number, body: unknown, context: CallContext): CaseSyncError {
-  const code: ErrorCode = STATUS_CODES[status] ?? (status >= 500 ? "CS_UPSTREAM" : "CS_UPSTREAM");
+  const code: ErrorCode = STATUS_CODES[status] ?? "CS_UPSTREAM";
   const detail = messageFromBody(body) ?? `HTTP ${status}`;
   const message = redactText(`${context.endpoint} answered ${status}: ${detail}`, context.secrets);
   return new CaseSyncError(code, message, {

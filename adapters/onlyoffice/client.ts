@@ -1,0 +1,338 @@
+// Uniform verbs over the shared HTTP client (after stripe-node's resources): each method names one
+// endpoint of the profile, unwraps the envelope, validates the response with its zod schema and
+// returns native shapes. No mapping happens here. Facts relied on (reference): every answer is an
+// envelope `{status, statusCode, response}` with camelCase keys (PascalCase tolerated); `status` 1
+// or an `error` object is a failure even under a 2xx; 401 has a plain-text body; a bad password and
+// a few deterministic refusals answer 500 (classified by the profile); list paging is offset-based
+// and only an empty page ends it.
+import type { z } from "zod";
+import type { OnlyofficeConnection } from "../../src/core/config.js";
+import { CaseSyncError } from "../../src/core/errors.js";
+import type { Clock, Logger } from "../../src/core/ports.js";
+import { errorFromResponse, type CallContext } from "../../src/transport/errors.js";
+import { createHttpClient, type HttpClient, type HttpRequest } from "../../src/transport/http.js";
+import { redactText } from "../../src/transport/redact.js";
+import type { RetryPolicy } from "../../src/transport/retry.js";
+import { OnlyofficeAuth } from "./auth.js";
+import { classifyOnlyoffice, ENDPOINTS, endpointLabel, endpointPath, matchEndpoint, type EndpointName, type OnlyofficeProfile } from "./profile.js";
+import {
+  camelizeKeys,
+  ContactSchema,
+  EnvelopeSchema,
+  FieldDefinitionSchema,
+  LoginSchema,
+  NativeCaseSchema,
+  PortalUserSchema,
+  WithIdSchema,
+  type Contact,
+  type Envelope,
+  type FieldDefinition,
+  type NativeCase,
+  type PortalUser,
+} from "./schemas.js";
+
+/** One list item: validated, or the reason it is not (with its id when the raw item has one). */
+export type Validated<T> = { ok: true; value: T } | { ok: false; id: string | null; error: CaseSyncError };
+
+export interface OnlyofficeClientOptions {
+  connection: OnlyofficeConnection;
+  profile: OnlyofficeProfile;
+  timeoutMs: number;
+  requestBudget: number;
+  logger: Logger;
+  clock: Clock;
+  retry?: RetryPolicy | undefined;
+}
+
+interface CallOptions {
+  params?: Record<string, string | number>;
+  query?: HttpRequest["query"];
+  body?: unknown;
+  record?: string | undefined;
+}
+
+const LOGIN_LABEL = endpointLabel(ENDPOINTS.login);
+
+/** zod issue path → `response[3].customFields[0].id`. */
+export function issuePath(prefix: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === "number") return `${out}[${key}]`;
+    return out === "" ? String(key) : `${out}.${String(key)}`;
+  }, prefix);
+}
+
+function rawId(item: unknown): string | null {
+  if (item === null || typeof item !== "object") return null;
+  const id = (item as Record<string, unknown>).id;
+  return typeof id === "number" || (typeof id === "string" && id !== "") ? String(id) : null;
+}
+
+export class OnlyofficeClient {
+  private readonly http: HttpClient;
+  private readonly auth: OnlyofficeAuth;
+  private readonly pageSize: number;
+  private readonly logger: Logger;
+
+  constructor(options: OnlyofficeClientOptions) {
+    this.pageSize = options.profile.pageSize;
+    this.logger = options.logger;
+    this.auth = new OnlyofficeAuth(options.connection, (userName, password) => this.logIn(userName, password));
+    this.http = createHttpClient({
+      side: "onlyoffice",
+      baseUrl: options.connection.baseUrl,
+      headers: () => this.auth.headers(),
+      secrets: () => this.auth.secrets(),
+      timeoutMs: options.timeoutMs,
+      concurrency: options.profile.concurrency,
+      rateLimit: options.profile.rateLimit,
+      retry: options.retry,
+      requestBudget: options.requestBudget,
+      classify: classifyOnlyoffice,
+      logger: options.logger,
+      clock: options.clock,
+    });
+  }
+
+  requestCount(): number {
+    return this.http.requestCount();
+  }
+
+  close(): void {
+    this.http.close();
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  /** Case list pages sorted by id; the last page yielded is the empty one that ends the scan. */
+  casePages(): AsyncGenerator<Validated<NativeCase>[]> {
+    return this.pages("listCases", NativeCaseSchema, (c) => String(c.id), "throw");
+  }
+
+  contactPages(): AsyncGenerator<Validated<Contact>[]> {
+    return this.pages("listContacts", ContactSchema, (c) => String(c.id), "throw");
+  }
+
+  /** Portal users; a portal that ignores paging on `people` answers the full list every time. */
+  peoplePages(): AsyncGenerator<Validated<PortalUser>[]> {
+    return this.pages("listPeople", PortalUserSchema, (u) => u.id.toLowerCase(), "stop");
+  }
+
+  async getCase(id: number): Promise<NativeCase | null> {
+    try {
+      const envelope = await this.call("getCase", { params: { id }, record: String(id) });
+      return this.parse("getCase", NativeCaseSchema, envelope.response, String(id));
+    } catch (error) {
+      if (error instanceof CaseSyncError && error.code === "CS_NOT_FOUND") return null;
+      throw error;
+    }
+  }
+
+  async fieldDefinitions(): Promise<FieldDefinition[]> {
+    const envelope = await this.call("fieldDefinitions", {});
+    return this.parseList("fieldDefinitions", FieldDefinitionSchema, envelope.response);
+  }
+
+  async self(): Promise<PortalUser> {
+    const envelope = await this.call("self", {});
+    return this.parse("self", PortalUserSchema, envelope.response);
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  /** `POST crm/case` (never retried). A response that fails the case schema still yields its id. */
+  async createCase(body: unknown): Promise<{ case: NativeCase | null; id: number; problem: CaseSyncError | null }> {
+    const envelope = await this.call("createCase", { body });
+    try {
+      const created = this.parse("createCase", NativeCaseSchema, envelope.response);
+      return { case: created, id: created.id, problem: null };
+    } catch (problem) {
+      const withId = this.parse("createCase", WithIdSchema, envelope.response);
+      return { case: null, id: withId.id, problem: problem as CaseSyncError };
+    }
+  }
+
+  /** `POST crm/contact/person` then its e-mail through `POST crm/contact/{id}/data`; returns the contact id. */
+  async createPerson(person: { firstName: string; lastName: string; email: string }): Promise<number> {
+    const envelope = await this.call("createPerson", {
+      body: { firstName: person.firstName, lastName: person.lastName, shareType: 1 },
+    });
+    const { id } = this.parse("createPerson", WithIdSchema, envelope.response);
+    await this.call("addContactData", {
+      params: { id },
+      body: { infoType: "Email", data: person.email, isPrimary: true, category: "Work" },
+      record: String(id),
+    });
+    return id;
+  }
+
+  async createCaseField(label: string, fieldType: number, mask: string): Promise<FieldDefinition> {
+    const envelope = await this.call("createField", { body: { label, fieldType, mask } });
+    return this.parse("createField", FieldDefinitionSchema, envelope.response);
+  }
+
+  /**
+   * Sends a stored write op exactly as planned: the endpoint (and so its retry policy) is found
+   * from method + path, never re-derived. Returns the camelized `response` of the envelope.
+   */
+  async send(method: string, path: string, body: unknown, record: string | undefined): Promise<unknown> {
+    const match = matchEndpoint(method, path);
+    if (match === null) throw new CaseSyncError("CS_INTERNAL", `no ONLYOFFICE endpoint matches ${method} ${path}`, { side: "onlyoffice", record });
+    const envelope = await this.request(match.name, { method: match.spec.method, path, body, record });
+    return envelope.response;
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private async logIn(userName: string, password: string): Promise<string> {
+    const envelope = await this.call("login", { body: { userName, password } }, false);
+    const answer = this.parse("login", LoginSchema, envelope.response);
+    if (typeof answer.token !== "string" || answer.token === "") {
+      // 2FA portals answer `token: null` with `sms`/`tfa: true`: a password cannot log in here.
+      throw new CaseSyncError("CS_AUTH", `${LOGIN_LABEL} gave no token (two-factor authentication is on; use ONLYOFFICE_TOKEN)`, {
+        side: "onlyoffice",
+        endpoint: LOGIN_LABEL,
+      });
+    }
+    return answer.token;
+  }
+
+  private call(name: EndpointName, options: CallOptions, authenticate = true): Promise<Envelope> {
+    const spec = ENDPOINTS[name];
+    return this.request(
+      name,
+      { method: spec.method, path: endpointPath(spec, options.params), body: options.body, query: options.query, record: options.record },
+      authenticate,
+    );
+  }
+
+  private async request(
+    name: EndpointName,
+    call: { method: HttpRequest["method"]; path: string; body?: unknown; query?: HttpRequest["query"]; record?: string | undefined },
+    authenticate = true,
+  ): Promise<Envelope> {
+    const spec = ENDPOINTS[name];
+    const request: HttpRequest = {
+      method: call.method,
+      path: call.path,
+      endpoint: endpointLabel(spec),
+      idempotent: spec.idempotent,
+      ...(call.query === undefined ? {} : { query: call.query }),
+      ...(call.body === undefined ? {} : { body: call.body }),
+      ...(call.record === undefined ? {} : { record: call.record }),
+    };
+    if (authenticate) await this.auth.ensure();
+    const token = this.auth.current();
+    let response;
+    try {
+      response = await this.http.request(request);
+    } catch (error) {
+      // A 401 is answered before the server acts, so even a create may be sent again after a login.
+      if (!authenticate || !(error instanceof CaseSyncError) || error.status !== 401 || !this.auth.canLogIn()) throw error;
+      this.logger.info({ endpoint: request.endpoint }, "ONLYOFFICE token refused; logging in again");
+      await this.auth.renew(token);
+      response = await this.http.request(request);
+    }
+    return this.unwrap(name, response.data, call.record);
+  }
+
+  private unwrap(name: EndpointName, data: unknown, record: string | undefined): Envelope {
+    let body = data;
+    if (typeof body === "string") {
+      try {
+        body = JSON.parse(body) as unknown;
+      } catch {
+        // left as text: the envelope check below names it
+      }
+    }
+    const envelope = this.parse(name, EnvelopeSchema, camelizeKeys(body), record, "");
+    if (envelope.status !== 0 || envelope.error !== undefined) {
+      const code = envelope.statusCode !== undefined && envelope.statusCode >= 400 ? envelope.statusCode : 500;
+      const context: CallContext = { side: "onlyoffice", endpoint: endpointLabel(ENDPOINTS[name]), record, secrets: this.auth.secrets() };
+      throw classifyOnlyoffice(code, envelope, context) ?? errorFromResponse(code, envelope, context);
+    }
+    return envelope;
+  }
+
+  private parse<T>(name: EndpointName, schema: z.ZodType<T>, value: unknown, record?: string, prefix = "response"): T {
+    // The whole envelope was camelized once on arrival; members need no second pass.
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    throw this.schemaError(name, result.error, record, prefix);
+  }
+
+  private parseList<T>(name: EndpointName, schema: z.ZodType<T>, value: unknown): T[] {
+    if (!Array.isArray(value)) throw this.schemaError(name, null, undefined, "response");
+    return value.map((item, index) => this.parse(name, schema, item, rawId(item) ?? undefined, `response[${index}]`));
+  }
+
+  private schemaError(name: EndpointName, error: z.ZodError | null, record: string | undefined, prefix: string): CaseSyncError {
+    const issue = error?.issues[0];
+    const field = issue ? issuePath(prefix, issue.path) : prefix || "body";
+    const what = issue ? issue.message : "expected a list";
+    const label = endpointLabel(ENDPOINTS[name]);
+    const about = record === undefined ? "" : ` for record ${record}`;
+    return new CaseSyncError("CS_SCHEMA", redactText(`${label} answered an unexpected shape${about}: ${field || "body"}: ${what}`, this.auth.secrets()), {
+      side: "onlyoffice",
+      record,
+      field: field || "body",
+      endpoint: label,
+    });
+  }
+
+  /**
+   * Offset paging sorted by id (reference "Paging and filters"): `startIndex` advances by the
+   * items actually returned, since a portal may cap `count` below what was asked; `total` and
+   * `nextIndex` are unreliable and ignored; only an empty page ends the list. A page of nothing
+   * but ids already seen means the server ignores `startIndex`: a list that must be complete
+   * (cases, contacts) fails, a list that may not be (people) stops.
+   */
+  private async *pages<T>(
+    name: EndpointName,
+    schema: z.ZodType<T>,
+    idOf: (value: T) => string,
+    onNoProgress: "stop" | "throw",
+  ): AsyncGenerator<Validated<T>[]> {
+    const seen = new Set<string>();
+    let startIndex = 0;
+    for (;;) {
+      const query = { sortBy: "Id", sortOrder: "ascending", startIndex, count: this.pageSize };
+      const envelope = await this.call(name, { query });
+      const raw = envelope.response;
+      if (!Array.isArray(raw)) throw this.schemaError(name, null, undefined, "response");
+      if (raw.length === 0) {
+        yield [];
+        return;
+      }
+      const page: Validated<T>[] = [];
+      let fresh = 0;
+      raw.forEach((item, index) => {
+        const id = rawId(item);
+        const result = schema.safeParse(item);
+        if (result.success) {
+          const key = idOf(result.data);
+          if (seen.has(key)) return;
+          seen.add(key);
+          fresh += 1;
+          page.push({ ok: true, value: result.data });
+        } else {
+          if (id !== null && seen.has(id)) return;
+          if (id !== null) seen.add(id);
+          fresh += 1;
+          page.push({ ok: false, id, error: this.schemaError(name, result.error, id ?? undefined, `response[${index}]`) });
+        }
+      });
+      if (fresh === 0) {
+        if (onNoProgress === "stop") {
+          yield [];
+          return;
+        }
+        throw new CaseSyncError("CS_UPSTREAM", `${endpointLabel(ENDPOINTS[name])} answered the same items again at startIndex ${startIndex}: paging is not honoured`, {
+          side: "onlyoffice",
+          endpoint: endpointLabel(ENDPOINTS[name]),
+        });
+      }
+      yield page;
+      startIndex += raw.length;
+    }
+  }
+}

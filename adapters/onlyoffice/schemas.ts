@@ -1,0 +1,160 @@
+// zod schemas of every ONLYOFFICE response the adapter reads: lenient about extra keys (`.loose()`),
+// strict about what it uses. Facts relied on (reference "Envelope and errors", "Cases"):
+// - keys are camelCase on the wire but PascalCase in the docs, so keys are camelized first;
+// - zero/absent values are omitted (`status: 0`, `isClosed: false`, `fieldType: 0` may be missing),
+//   so those members default instead of being required;
+// - generated-docs examples show an access list of user objects, the API takes GUID strings, and
+//   the XML form collapses one-element lists to one object: all three are accepted.
+import { z } from "zod";
+
+/** Lower-cases the first letter of every object key, at every depth (`IsClosed` → `isClosed`). */
+export function camelizeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelizeKeys);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) {
+      out[key.charAt(0).toLowerCase() + key.slice(1)] = camelizeKeys(member);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** A numeric id; a numeric string is tolerated (form-style serialisers). */
+export const NativeIdSchema = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
+
+/** A list that may arrive as one object, or be omitted when empty. */
+function listOf<T extends z.ZodType>(item: T) {
+  return z.preprocess((value): unknown[] => (value === undefined || value === null ? [] : Array.isArray(value) ? (value as unknown[]) : [value]), z.array(item));
+}
+
+const flag = z.boolean().default(false);
+
+export const FIELD_TYPE_NAMES = ["TextField", "TextArea", "SelectBox", "CheckBox", "Heading", "Date"] as const;
+export const FIELD_TYPE = { TextField: 0, TextArea: 1, SelectBox: 2, CheckBox: 3, Heading: 4, Date: 5 } as const;
+
+/** `fieldType` as a number (0 is omitted on the wire, so absent reads as TextField) or its enum name. */
+const FieldTypeSchema = z
+  .union([z.number().int().min(0).max(5), z.enum(FIELD_TYPE_NAMES)])
+  .default(0)
+  .transform((value) => (typeof value === "number" ? value : FIELD_TYPE[value]));
+
+/** Field values are strings on the wire; anything scalar is read as its text, absent as "". */
+const FieldValueSchema = z
+  .union([z.string(), z.number(), z.boolean(), z.null()])
+  .optional()
+  .transform((value) => (value === null || value === undefined ? "" : String(value)));
+
+export const EnvelopeSchema = z
+  .object({
+    status: z.number().default(0),
+    statusCode: z.number().optional(),
+    count: z.number().optional(),
+    response: z.unknown().optional(),
+    error: z.object({ message: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+export const CaseFieldValueSchema = z
+  .object({
+    id: NativeIdSchema,
+    fieldValue: FieldValueSchema,
+    fieldType: FieldTypeSchema,
+    label: z.string().optional(),
+  })
+  .loose();
+
+/** An access-list entry: a user GUID, or a user object (the docs' example). */
+const AccessEntrySchema = z
+  .union([z.string().min(1), z.object({ id: z.string().min(1) }).loose()])
+  .transform((entry) => (typeof entry === "string" ? entry : entry.id));
+
+export const CaseMemberSchema = z
+  .object({
+    id: NativeIdSchema,
+    isCompany: flag,
+    displayName: z.string().optional(),
+  })
+  .loose();
+
+export const NativeCaseSchema = z
+  .object({
+    id: NativeIdSchema,
+    title: z.string(),
+    created: z.string().optional(),
+    isClosed: flag,
+    isPrivate: flag,
+    accessList: listOf(AccessEntrySchema),
+    members: listOf(CaseMemberSchema),
+    customFields: listOf(CaseFieldValueSchema),
+  })
+  .loose();
+export type NativeCase = z.infer<typeof NativeCaseSchema>;
+
+/** `mask` is a JSON string (`["a","b"]`, `{"size":N}`, `""`); an already-parsed value is tolerated. */
+const MaskSchema = z
+  .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown()), z.null()])
+  .optional()
+  .transform((mask) => (mask === undefined || mask === null ? "" : typeof mask === "string" ? mask : JSON.stringify(mask)));
+
+export const FieldDefinitionSchema = z
+  .object({
+    id: NativeIdSchema,
+    label: z.string().default(""),
+    fieldType: FieldTypeSchema,
+    position: z.number().default(0),
+    mask: MaskSchema,
+  })
+  .loose();
+export type FieldDefinition = z.infer<typeof FieldDefinitionSchema>;
+
+export const PortalUserSchema = z
+  .object({
+    id: z.string().min(1),
+    userName: z.string().optional(),
+    email: z.string().nullable().optional(),
+    displayName: z.string().optional(),
+    firstName: z.string().nullable().optional(),
+    lastName: z.string().nullable().optional(),
+    isAdmin: flag,
+    isOwner: flag,
+    isVisitor: flag,
+    listAdminModules: listOf(z.string()),
+  })
+  .loose();
+export type PortalUser = z.infer<typeof PortalUserSchema>;
+
+/** `infoType` 1 is Email; the enum name is tolerated. 0 (Phone) is omitted on the wire. */
+export const ContactInfoSchema = z
+  .object({
+    infoType: z.union([z.number(), z.string()]).default(0),
+    data: z.string().nullable().default(""),
+    isPrimary: flag,
+  })
+  .loose();
+
+export const ContactSchema = z
+  .object({
+    id: NativeIdSchema,
+    displayName: z.string().default(""),
+    isCompany: flag,
+    firstName: z.string().nullable().optional(),
+    lastName: z.string().nullable().optional(),
+    companyName: z.string().nullable().optional(),
+    commonData: listOf(ContactInfoSchema),
+  })
+  .loose();
+export type Contact = z.infer<typeof ContactSchema>;
+
+export const LoginSchema = z
+  .object({
+    token: z.string().nullable().optional(),
+    expires: z.string().optional(),
+    sms: z.boolean().optional(),
+    tfa: z.boolean().optional(),
+  })
+  .loose();
+
+/** Anything with an id (a created contact, field, or a case whose full shape did not validate). */
+export const WithIdSchema = z.object({ id: NativeIdSchema }).loose();

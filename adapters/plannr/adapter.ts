@@ -1,0 +1,267 @@
+// The Plannr side of the CrmAdapter port (SPEC §1): the client for HTTP, the catalog for the
+// firm's reference lists (cached by `listReference`), the codec and the write encoder for
+// translation. Facts relied on (reference "Cases"): the create is answered 200 or 201 with the
+// case, takes no custom fields, and is never retried (invariant 6); `DELETE /cases/{uuid}` answers
+// 204, and a 404 there means the case is already gone; `GET /logins` lists the token's logins,
+// each with `account.uuid`.
+import type { Case } from "../../src/core/case.js";
+import { ABORTING_CODES, CaseSyncError, toCaseSyncError } from "../../src/core/errors.js";
+import type { HttpOptions, PlannrConnection } from "../../src/core/config.js";
+import type { Mapping } from "../../src/core/mapping.js";
+import { silentLogger, systemClock, type Clock, type CrmAdapter, type Logger } from "../../src/core/ports.js";
+import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, ScanItem, WriteOp } from "../../src/core/records.js";
+import type { Reference, SideIdentity } from "../../src/core/reference.js";
+import type { RetryPolicy } from "../../src/transport/retry.js";
+import { PlannrCatalog } from "./catalog.js";
+import { PlannrClient } from "./client.js";
+import { decodeCase, type CodecContext } from "./codec.js";
+import { ENDPOINTS, endpointPath, plannrProfile } from "./profile.js";
+import { AccountSchema, FieldDefinitionSchema, StatusSchema, type NativeCase } from "./schemas.js";
+import { CREATED_CASE_PATH, encodeCreate, encodeUpdate, groupOfNativeField } from "./writes.js";
+
+export interface PlannrAdapterOptions {
+  connection: PlannrConnection;
+  mapping: Mapping;
+  http?: Partial<HttpOptions>;
+  logger?: Logger;
+  clock?: Clock;
+  retry?: RetryPolicy;
+  /** Overrides Plannr's 500 requests a minute (tests and benchmarks). */
+  rateLimit?: { limit: number; windowMs: number };
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+function invalidItem(id: string, error: CaseSyncError): ScanItem {
+  const issue: RecordIssue = { severity: "error", side: "plannr", record: id, field: error.field ?? null, code: error.code, message: error.message };
+  return { kind: "invalid", side: "plannr", id, issue };
+}
+
+export class PlannrAdapter implements CrmAdapter {
+  readonly side = "plannr" as const;
+  private readonly client: PlannrClient;
+  private readonly mapping: Mapping;
+  private readonly logger: Logger;
+  private readonly accountUuid: string;
+  private catalog: PlannrCatalog | null = null;
+  private loading: Promise<PlannrCatalog> | null = null;
+
+  constructor(options: PlannrAdapterOptions) {
+    this.mapping = options.mapping;
+    this.accountUuid = options.connection.accountUuid;
+    this.logger = (options.logger ?? silentLogger).child({ adapter: "plannr" });
+    this.client = new PlannrClient({
+      connection: options.connection,
+      profile: plannrProfile(options.mapping, { concurrency: options.http?.concurrency, rateLimit: options.rateLimit }),
+      timeoutMs: options.http?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      requestBudget: options.http?.requestBudget ?? 0,
+      logger: this.logger,
+      clock: options.clock ?? systemClock,
+      retry: options.retry,
+    });
+  }
+
+  describe(): Promise<SideIdentity> {
+    return Promise.resolve({ side: "plannr", identity: this.accountUuid, label: `Plannr account ${this.accountUuid}` });
+  }
+
+  /**
+   * Whether the token has a login for the configured account (`check`). Plannr answers 403 to an
+   * account header the token has no login for [D], which is the same answer: no.
+   */
+  async verifyAccount(): Promise<boolean> {
+    const wanted = this.accountUuid.toLowerCase();
+    try {
+      const logins = await this.client.logins();
+      return logins.some((login) => login.account.uuid.toLowerCase() === wanted);
+    } catch (error) {
+      if (error instanceof CaseSyncError && error.code === "CS_FORBIDDEN") return false;
+      throw error;
+    }
+  }
+
+  /** Reads the four reference lists afresh and caches them for decoding and encoding. */
+  async listReference(): Promise<Reference> {
+    return (await this.loadCatalog()).toReference();
+  }
+
+  async *listCases(): AsyncGenerator<ScanItem> {
+    const ctx = await this.context();
+    for await (const event of this.client.casePages()) {
+      if (event.kind === "done") {
+        yield { kind: "end", complete: event.complete, pages: event.pages };
+        return;
+      }
+      for (const item of event.items) {
+        if (!item.ok) {
+          // An item without a uuid cannot be named; the client has marked the scan incomplete.
+          if (item.id === null) this.logger.warn({ field: item.error.field }, "a Plannr case without a uuid was skipped");
+          else yield invalidItem(item.id, item.error);
+          continue;
+        }
+        let decoded: ScanItem;
+        try {
+          decoded = { kind: "record", record: decodeCase(item.value, ctx) };
+        } catch (error) {
+          decoded = invalidItem(item.value.uuid, toCaseSyncError(error, { side: "plannr", record: item.value.uuid }));
+        }
+        yield decoded;
+      }
+    }
+  }
+
+  async getCase(id: string): Promise<CaseRecord | null> {
+    const ctx = await this.context();
+    const native = await this.client.getCase(id);
+    return native === null ? null : decodeCase(native, ctx);
+  }
+
+  encodeWrites(input: EncodeInput): EncodeResult {
+    const ctx = this.requireContext("encodeWrites");
+    if (input.record === null) {
+      try {
+        return encodeCreate(input.target, { stamp: null }, ctx);
+      } catch (error) {
+        const e = toCaseSyncError(error, { side: "plannr" });
+        return { ops: [], issues: [{ severity: "error", side: "plannr", record: null, field: e.field ?? null, code: e.code, message: e.message }] };
+      }
+    }
+    return encodeUpdate({ ...input, record: input.record }, ctx);
+  }
+
+  previewCreate(target: Case, options: CreateOptions): CreatePreview {
+    return encodeCreate(target, options, this.requireContext("previewCreate"));
+  }
+
+  /**
+   * Sends the create (once), then the custom-field PUT if the preview has one, and decodes the
+   * last answer. A failure after the case exists is reported as an unknown-outcome error naming
+   * the new uuid, so the journal entry stays pending and the next run adopts the case instead of
+   * creating it again (invariant 6).
+   */
+  async createCase(target: Case, options: CreateOptions): Promise<CaseRecord> {
+    const ctx = await this.context();
+    const [create, ...rest] = encodeCreate(target, options, ctx).ops;
+    if (create === undefined) throw new CaseSyncError("CS_INTERNAL", "the create preview holds no request", { side: "plannr" });
+    const created = await this.client.createCase(create.body);
+    const uuid = created.uuid;
+    let last: NativeCase | null = created.case;
+    try {
+      for (const follow of rest) {
+        const path = follow.path === CREATED_CASE_PATH ? endpointPath(ENDPOINTS.updateCase, { uuid }) : follow.path;
+        const answer = await this.client.send(follow.method, path, follow.body, uuid);
+        try {
+          last = this.client.parseCase("updateCase", answer, uuid);
+        } catch {
+          last = null;
+        }
+      }
+      if (last === null || !this.decodable(last)) last = await this.client.getCase(uuid);
+    } catch (error) {
+      const e = toCaseSyncError(error, { side: "plannr", record: uuid });
+      if (ABORTING_CODES.has(e.code)) throw e;
+      throw new CaseSyncError("CS_UPSTREAM", `Plannr case ${uuid} was created, but completing it failed: ${e.message}`, {
+        side: "plannr",
+        record: uuid,
+        field: groupOfNativeField(e.field, this.mapping),
+        endpoint: e.endpoint,
+        status: e.status,
+        cause: e,
+      });
+    }
+    if (last === null) throw new CaseSyncError("CS_UPSTREAM", `Plannr case ${uuid} was created but cannot be read back`, { side: "plannr", record: uuid });
+    return decodeCase(last, ctx);
+  }
+
+  /** Sends exactly the planned ops, in order; the first failure stops the record and is thrown. */
+  async applyWrites(id: string, ops: WriteOp[]): Promise<void> {
+    for (const op of ops) {
+      if (op.side !== "plannr") throw new CaseSyncError("CS_INTERNAL", `a ${op.side} write op was handed to the Plannr adapter`, { side: "plannr", record: id });
+      try {
+        await this.client.send(op.method, op.path, op.body, id);
+      } catch (error) {
+        throw this.writeError(error, id, op);
+      }
+    }
+  }
+
+  async setStamp(id: string, value: string | null): Promise<void> {
+    const field = this.mapping.plannr.mirrorField;
+    if (field === null) throw new CaseSyncError("CS_CONFIG", "no Plannr mirror field is configured (mapping plannr.mirrorField)", { side: "plannr", record: id });
+    await this.client.send("PUT", endpointPath(ENDPOINTS.updateCase, { uuid: id }), { custom_fields: { [field]: value } }, id);
+  }
+
+  async deleteCase(id: string): Promise<void> {
+    try {
+      await this.client.send("DELETE", endpointPath(ENDPOINTS.deleteCase, { uuid: id }), undefined, id);
+    } catch (error) {
+      if (error instanceof CaseSyncError && error.code === "CS_NOT_FOUND") return;
+      throw error;
+    }
+  }
+
+  requestCount(): number {
+    return this.client.requestCount();
+  }
+
+  /** Releases the keep-alive sockets. */
+  close(): void {
+    this.client.close();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private loadCatalog(): Promise<PlannrCatalog> {
+    this.loading ??= (async () => {
+      const [statuses, fields, clients, employees] = await Promise.all([
+        this.client.listAll("listStatuses", {}, StatusSchema),
+        this.client.listAll("listFields", { "filter[model_type]": "case" }, FieldDefinitionSchema),
+        this.client.listAll("listAccounts", { "filter[type]": "client" }, AccountSchema),
+        this.client.listAll("listAccounts", { "filter[type]": "employee" }, AccountSchema),
+      ]);
+      const catalog = new PlannrCatalog({ statuses, fields, clients, employees }, this.mapping);
+      this.catalog = catalog;
+      return catalog;
+    })().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async context(): Promise<CodecContext> {
+    return { mapping: this.mapping, catalog: this.catalog ?? (await this.loadCatalog()) };
+  }
+
+  /** Pure methods cannot fetch: the engine reads the reference before it plans. */
+  private requireContext(what: string): CodecContext {
+    if (this.catalog === null) {
+      throw new CaseSyncError("CS_INTERNAL", `Plannr adapter: listReference() must complete before ${what}()`, { side: "plannr" });
+    }
+    return { mapping: this.mapping, catalog: this.catalog };
+  }
+
+  /** A case answer the codec can read fully: participants included, custom fields when mapped. */
+  private decodable(native: NativeCase): boolean {
+    const needsFields = this.mapping.customFields.length > 0 || this.mapping.plannr.mirrorField !== null;
+    return native.participants !== undefined && (!needsFields || native.custom_fields !== undefined);
+  }
+
+  private writeError(error: unknown, id: string, op: WriteOp): CaseSyncError {
+    const e = toCaseSyncError(error, { side: "plannr", record: id });
+    const field = groupOfNativeField(e.field, this.mapping) ?? (op.groups.length === 1 ? op.groups[0] : undefined);
+    if (e.record === id && e.field === field) return e;
+    return new CaseSyncError(e.code, e.message, {
+      side: "plannr",
+      record: id,
+      field,
+      endpoint: e.endpoint,
+      status: e.status,
+      retryable: e.retryable,
+      cause: e,
+    });
+  }
+}
+
+export function createPlannrAdapter(options: PlannrAdapterOptions): PlannrAdapter {
+  return new PlannrAdapter(options);
+}

@@ -1,0 +1,268 @@
+// Uniform verbs over the shared HTTP client (after stripe-node's resources): each method names one
+// endpoint of the profile, unwraps the envelope, validates the answer with its zod schema and
+// returns native shapes. No mapping happens here. Facts relied on (reference "Transport",
+// "Envelopes and paging"): every request carries `Authorization: Bearer <token>` and
+// `X-PLANNR-ACCOUNT-UUID`; lists are page-number paginated with `meta.last_page`; a page past the
+// end answers `data: []`; single resources may be wrapped in `{data}` or bare.
+import type { z } from "zod";
+import type { PlannrConnection } from "../../src/core/config.js";
+import { CaseSyncError } from "../../src/core/errors.js";
+import type { Clock, Logger } from "../../src/core/ports.js";
+import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from "../../src/transport/http.js";
+import { redactText, registerSecret } from "../../src/transport/redact.js";
+import type { RetryPolicy } from "../../src/transport/retry.js";
+import { CASE_INCLUDE, CASE_SORT, ENDPOINTS, endpointLabel, endpointPath, matchEndpoint, type EndpointName, type PlannrProfile } from "./profile.js";
+import { LoginSchema, NativeCaseSchema, PageSchema, unwrapResource, type NativeCase, type NativeLogin, type Page } from "./schemas.js";
+
+/** One list item: validated, or the reason it is not (with its uuid when the raw item has one). */
+export type Validated<T> = { ok: true; value: T } | { ok: false; id: string | null; error: CaseSyncError };
+
+export type PageEvent<T> =
+  | { kind: "page"; page: number; items: Validated<T>[] }
+  /** Last event of a list: whether every item was seen exactly once (see `walk`). */
+  | { kind: "done"; complete: boolean; pages: number };
+
+export interface PlannrClientOptions {
+  connection: PlannrConnection;
+  profile: PlannrProfile;
+  timeoutMs: number;
+  requestBudget: number;
+  logger: Logger;
+  clock: Clock;
+  retry?: RetryPolicy | undefined;
+}
+
+type Query = HttpRequest["query"];
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/** zod issue path → `data[3].status.uuid`. */
+export function issuePath(prefix: string, path: readonly PropertyKey[]): string {
+  const out = path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : `${acc}.${String(key)}`), prefix);
+  return out.startsWith(".") ? out.slice(1) : out;
+}
+
+function rawUuid(item: unknown): string | null {
+  if (item === null || typeof item !== "object") return null;
+  const uuid = (item as Record<string, unknown>).uuid;
+  return typeof uuid === "string" && uuid !== "" ? uuid : null;
+}
+
+export class PlannrClient {
+  private readonly http: HttpClient;
+  private readonly profile: PlannrProfile;
+  private readonly token: string;
+
+  constructor(options: PlannrClientOptions) {
+    const { connection } = options;
+    this.profile = options.profile;
+    this.token = connection.token;
+    registerSecret(connection.token);
+    this.http = createHttpClient({
+      side: "plannr",
+      baseUrl: connection.baseUrl,
+      headers: () => ({
+        Accept: "application/json",
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${connection.token}`,
+        "X-PLANNR-ACCOUNT-UUID": connection.accountUuid,
+      }),
+      secrets: () => [connection.token],
+      timeoutMs: options.timeoutMs,
+      concurrency: options.profile.concurrency,
+      rateLimit: options.profile.rateLimit,
+      retry: options.retry,
+      requestBudget: options.requestBudget,
+      logger: options.logger,
+      clock: options.clock,
+    });
+  }
+
+  requestCount(): number {
+    return this.http.requestCount();
+  }
+
+  close(): void {
+    this.http.close();
+  }
+
+  // ---- lists -------------------------------------------------------------------------------
+
+  /** Every case with participants and custom fields, oldest first, at the largest page size. */
+  casePages(): AsyncGenerator<PageEvent<NativeCase>> {
+    return this.walk("listCases", { include: CASE_INCLUDE, sort: CASE_SORT }, NativeCaseSchema);
+  }
+
+  /** A whole reference list (statuses, field definitions, accounts). Any bad item fails the list. */
+  async listAll<T>(name: EndpointName, query: Query, schema: z.ZodType<T>): Promise<T[]> {
+    const out: T[] = [];
+    for await (const event of this.walk(name, query, schema)) {
+      if (event.kind !== "page") continue;
+      for (const item of event.items) {
+        if (!item.ok) throw item.error;
+        out.push(item.value);
+      }
+    }
+    return out;
+  }
+
+  /** `GET /logins`: a list (paginated envelope, `{data}` or bare array) of the token's logins. */
+  async logins(): Promise<NativeLogin[]> {
+    const response = await this.call("listLogins", {});
+    const body = response.data;
+    const items = Array.isArray(body) ? body : body !== null && typeof body === "object" ? (body as { data?: unknown }).data : undefined;
+    if (!Array.isArray(items)) throw this.schemaError("listLogins", null, undefined, "data");
+    return items.map((item, index) => this.parse("listLogins", LoginSchema, item, undefined, `data[${index}]`));
+  }
+
+  // ---- single cases ------------------------------------------------------------------------
+
+  /** One case, or null when Plannr answers 404. */
+  async getCase(uuid: string): Promise<NativeCase | null> {
+    let response: HttpResponse;
+    try {
+      response = await this.call("getCase", { params: { uuid }, query: { include: CASE_INCLUDE }, record: uuid });
+    } catch (error) {
+      if (error instanceof CaseSyncError && error.code === "CS_NOT_FOUND") return null;
+      throw error;
+    }
+    return this.parseCase("getCase", response.data, uuid);
+  }
+
+  /**
+   * `POST /cases` (never retried; 200 per the docs, 201 tolerated). A body that fails the case
+   * schema still yields the new uuid when it has one, so the caller can read the case back.
+   */
+  async createCase(body: unknown): Promise<{ case: NativeCase | null; uuid: string }> {
+    const response = await this.call("createCase", { body });
+    try {
+      const created = this.parseCase("createCase", response.data, undefined);
+      return { case: created, uuid: created.uuid };
+    } catch (problem) {
+      const uuid = rawUuid(unwrapResource(response.data).value);
+      if (uuid === null) throw problem;
+      return { case: null, uuid };
+    }
+  }
+
+  /**
+   * Sends a stored write op exactly as planned: the endpoint (and so its retry policy) is found
+   * from method + path, never re-derived. Returns the answer's body.
+   */
+  async send(method: string, path: string, body: unknown, record: string | undefined): Promise<unknown> {
+    const match = matchEndpoint(method, path);
+    if (match === null) throw new CaseSyncError("CS_INTERNAL", `no Plannr endpoint matches ${method} ${path}`, { side: "plannr", record });
+    const response = await this.request(match.name, { method: match.spec.method, path, body, record });
+    return response.data;
+  }
+
+  /** Validates a case answer (wrapped or bare); a mismatch is CS_SCHEMA naming the field path. */
+  parseCase(name: EndpointName, body: unknown, record: string | undefined): NativeCase {
+    const { value, prefix } = unwrapResource(body);
+    return this.parse(name, NativeCaseSchema, value, record ?? rawUuid(value) ?? undefined, prefix);
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private call(name: EndpointName, options: { params?: Record<string, string>; query?: Query; body?: unknown; record?: string | undefined }): Promise<HttpResponse> {
+    const spec = ENDPOINTS[name];
+    return this.request(name, { method: spec.method, path: endpointPath(spec, options.params), query: options.query, body: options.body, record: options.record });
+  }
+
+  private request(
+    name: EndpointName,
+    call: { method: HttpRequest["method"]; path: string; query?: Query; body?: unknown; record?: string | undefined },
+  ): Promise<HttpResponse> {
+    const spec = ENDPOINTS[name];
+    return this.http.request({
+      method: call.method,
+      path: call.path,
+      endpoint: endpointLabel(spec),
+      idempotent: spec.idempotent,
+      ...(call.query === undefined ? {} : { query: call.query }),
+      ...(call.body === undefined ? {} : { body: call.body }),
+      ...(call.record === undefined ? {} : { record: call.record }),
+    });
+  }
+
+  private parse<T>(name: EndpointName, schema: z.ZodType<T>, value: unknown, record: string | undefined, prefix: string): T {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    throw this.schemaError(name, result.error, record, prefix);
+  }
+
+  private schemaError(name: EndpointName, error: z.ZodError | null, record: string | undefined, prefix: string): CaseSyncError {
+    const issue = error?.issues[0];
+    const field = (issue ? issuePath(prefix, issue.path) : prefix) || "body";
+    const what = issue ? issue.message : "expected a list";
+    const label = endpointLabel(ENDPOINTS[name]);
+    const about = record === undefined ? "" : ` for record ${record}`;
+    const message = redactText(`${label} answered an unexpected shape${about}: ${field}: ${what}`, [this.token]);
+    return new CaseSyncError("CS_SCHEMA", message, { side: "plannr", record, field, endpoint: label });
+  }
+
+  private async fetchPage(name: EndpointName, query: Query, page: number): Promise<Page> {
+    const response = await this.call(name, { query: { ...query, per_page: this.profile.pageSize, page } });
+    const body: unknown = Array.isArray(response.data) ? { data: response.data } : response.data;
+    return this.parse(name, PageSchema, body, undefined, "");
+  }
+
+  /**
+   * Page-number paging (reference "Envelopes and paging"): pages 1..`meta.last_page`, so a book of
+   * N items costs ⌈N/per_page⌉ requests; without `meta`, a short or empty page ends the list.
+   * Once `last_page` is known, up to `concurrency` pages are in flight; pages are still yielded in
+   * order. A failed page throws its typed error (after the transport's retries).
+   *
+   * `complete` is false when the list may have shifted under the scan: offset paging over a list
+   * that lost an item between two pages skips one unseen item, so every page must report the same
+   * `meta.total`, the distinct uuids seen must number `total`, and every item must have a uuid.
+   */
+  private async *walk<T>(name: EndpointName, query: Query, schema: z.ZodType<T>): AsyncGenerator<PageEvent<T>> {
+    const ahead = new Map<number, Promise<Settled<Page>>>();
+    const fetch = (page: number): Promise<Settled<Page>> => {
+      const pending = ahead.get(page) ?? settle(this.fetchPage(name, query, page));
+      ahead.delete(page);
+      return pending;
+    };
+    const seen = new Set<string>();
+    const totals = new Set<number>();
+    let complete = true;
+    let pages = 0;
+    for (let page = 1; ; page += 1) {
+      const result = await fetch(page);
+      if (!result.ok) throw result.error;
+      const body = result.value;
+      pages += 1;
+      const lastPage = body.meta?.last_page ?? null;
+      if (body.meta?.total !== undefined) totals.add(body.meta.total);
+      const items: Validated<T>[] = [];
+      body.data.forEach((raw, index) => {
+        const id = rawUuid(raw);
+        if (id === null) complete = false;
+        else if (seen.has(id)) return;
+        else seen.add(id);
+        const parsed = schema.safeParse(raw);
+        if (parsed.success) items.push({ ok: true, value: parsed.data });
+        else items.push({ ok: false, id, error: this.schemaError(name, parsed.error, id ?? undefined, `data[${index}]`) });
+      });
+      const more = lastPage !== null ? page < lastPage && body.data.length > 0 : body.data.length >= this.profile.pageSize;
+      if (more && lastPage !== null) {
+        // The next pages load while this one is consumed.
+        const until = Math.min(lastPage, page + Math.max(1, this.profile.concurrency));
+        for (let next = page + 1; next <= until; next += 1) if (!ahead.has(next)) ahead.set(next, settle(this.fetchPage(name, query, next)));
+      }
+      yield { kind: "page", page, items };
+      if (!more) break;
+    }
+    if (totals.size > 1) complete = false;
+    const [total] = [...totals];
+    if (totals.size === 1 && total !== undefined && seen.size !== total) complete = false;
+    yield { kind: "done", complete, pages };
+  }
+}
