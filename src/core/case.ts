@@ -121,5 +121,5 @@ export function withGroupValue(c: Case, group: FieldGroup, value: unknown): Case
     else customFields[key] = value as CustomValue;
     return { ...c, customFields };
   }
-  return { ...c, [group]: value } as Case;
+  return { ...c, [group]: value };
 }

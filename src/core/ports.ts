@@ -32,6 +32,10 @@ export interface CrmAdapter {
   setStamp(id: string, value: string | null): Promise<void>;
   /** Deletes one case (delete policy `propagate` only). */
   deleteCase(id: string): Promise<void>;
+  /** Pure: the request `setStamp` sends (kind `stamp`), so plans show it; `applyWrites` accepts it. */
+  encodeStamp(id: string, value: string | null): WriteOp;
+  /** Pure: the request `deleteCase` sends (kind `case.delete`); `applyWrites` accepts it (404 = done). */
+  encodeDelete(id: string): WriteOp;
   /** Requests issued so far (for reports and the request budget). */
   requestCount(): number;
 }

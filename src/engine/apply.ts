@@ -190,7 +190,7 @@ export class Applier {
       if (ABORTING_CODES.has(e.code)) this.fail(e, work.to, null, null);
       else if (UNKNOWN_OUTCOME.has(e.code)) {
         // The journal entry stays pending: the next run adopts the case if it was made.
-        this.result.issues.push({ severity: "error", side: work.to, record: null, field: null, code: e.code, message: `copy of ${work.from} case ${work.sourceId}: outcome unknown (${e.message}); the next run adopts it if it was made, and never creates it twice` });
+        this.result.issues.push({ severity: "error", side: work.to, record: e.record ?? null, field: null, code: e.code, message: `copy of ${work.from} case ${work.sourceId}: outcome unknown (${e.message}); the next run adopts it if it was made, and never creates it twice` });
       } else {
         await this.ctx.store.commit({ settleJournal: { id: entry.id, status: "failed", createdId: null, at: this.now() } });
         this.result.issues.push({ severity: "error", side: work.from, record: work.sourceId, field: e.field ?? null, code: e.code, message: `not copied to ${work.to}: ${e.message}` });
@@ -212,10 +212,11 @@ export class Applier {
       audit,
     });
     this.result.linksAdded += 1;
+    const sourceOps = work.sourceOps.filter((op) => op.kind !== "stamp");
     if (work.to === "plannr") await this.stamp(onlyofficeId, plannrId);
-    if (work.sourceOps.length > 0) {
+    if (sourceOps.length > 0) {
       const sourceAudit: AuditEntry[] = [];
-      await this.send(work.from, work.sourceId, work.sourceOps, created.id, null, base, sourceAudit);
+      await this.send(work.from, work.sourceId, sourceOps, created.id, null, base, sourceAudit);
       if (sourceAudit.length > 0) await this.ctx.store.commit({ audit: sourceAudit });
     }
     this.tick(total);
@@ -225,8 +226,9 @@ export class Applier {
   async stamp(onlyofficeId: string, plannrId: string): Promise<void> {
     if (this.stopped()) return;
     try {
-      await this.ctx.adapters.onlyoffice.setStamp(onlyofficeId, plannrId);
-      this.result.applied.push({ side: "onlyoffice", record: onlyofficeId, kind: "stamp", method: "POST", path: "", groups: [], body: undefined, summary: `stamp ${plannrId}` });
+      const op = this.ctx.adapters.onlyoffice.encodeStamp(onlyofficeId, plannrId);
+      await this.ctx.adapters.onlyoffice.applyWrites(onlyofficeId, [op]);
+      this.result.applied.push(op);
       const entry: AuditEntry = { runId: this.ctx.runId, side: "onlyoffice", record: onlyofficeId, partner: plannrId, operation: "stamp", group: "link", before: null, after: plannrId, at: this.now() };
       await this.ctx.store.commit({ audit: [entry] });
     } catch (error) {
@@ -242,8 +244,7 @@ export class Applier {
     const survivorId = survivor === "plannr" ? work.plannrId : work.onlyofficeId;
     const audit: AuditEntry[] = [];
     try {
-      if (work.action === "delete") await this.ctx.adapters[survivor].deleteCase(survivorId);
-      else for (const op of work.ops) await this.ctx.adapters[survivor].applyWrites(survivorId, [op]);
+      for (const op of work.ops) await this.ctx.adapters[survivor].applyWrites(survivorId, [op]);
     } catch (error) {
       this.fail(error, survivor, survivorId, null);
       this.tick(total);

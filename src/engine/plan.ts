@@ -12,6 +12,9 @@ import type { NewLink, Pairing } from "./links.js";
 import type { RecordSummary, Snapshot } from "./snapshot.js";
 import { groupEquals, viewHash, type ViewScope } from "./view.js";
 
+/** Stands for the uuid of a Plannr case not created yet, in planned stamp writes. */
+export const NEW_PLANNR_ID = "{new Plannr uuid}";
+
 export interface PairWork {
   plannrId: string;
   onlyofficeId: string;
@@ -235,8 +238,7 @@ function planVanished(ctx: PlanContext, link: Link, p: RecordSummary | undefined
   }
   const adapter = ctx.adapters[survivorSide];
   if (policy === "propagate") {
-    plan.deletes.push({ ...base, action: "delete", vanished, ops: [deleteOp(survivorSide, survivorId)], tombstone: null });
-    void adapter;
+    plan.deletes.push({ ...base, action: "delete", vanished, ops: [adapter.encodeDelete(survivorId)], tombstone: null });
     return;
   }
   // close: the survivor is closed with the mapping's closed status, then unlinked and remembered.
@@ -247,10 +249,6 @@ function planVanished(ctx: PlanContext, link: Link, p: RecordSummary | undefined
   const result = adapter.encodeWrites({ record: toRecord(survivor, current), target, changes: { set: ["status"] } });
   plan.issues.push(...result.issues);
   plan.deletes.push({ ...base, action: "close", vanished, ops: result.ops, tombstone: { ...tombstone, reason: `${vanished} case deleted; partner closed (delete policy: close)` } });
-}
-
-function deleteOp(side: Side, id: string): WriteOp {
-  return { side, record: id, kind: "case.delete", method: "DELETE", path: side === "plannr" ? `/api/v1/cases/${id}` : `/api/2.0/crm/case/${id}`, groups: [], body: undefined, summary: `delete ${side} case ${id}` };
 }
 
 function inScope(ctx: PlanContext, record: RecordSummary): boolean {
@@ -300,6 +298,8 @@ function planCreates(ctx: PlanContext, from: Side, records: readonly RecordSumma
     try {
       const preview = ctx.adapters[to].previewCreate(target, options);
       const sourceOps = alignSource(ctx, record, target);
+      // A copy made in Plannr is stamped onto its ONLYOFFICE source right after (invariant 6).
+      if (to === "plannr") sourceOps.unshift(ctx.adapters.onlyoffice.encodeStamp(record.id, NEW_PLANNR_ID));
       plan.creates.push({ from, to, sourceId: record.id, target, ops: preview.ops, issues: preview.issues, createdAt: options.createdAt, sourceOps });
       count += 1;
     } catch (error) {

@@ -86,7 +86,11 @@ export class EngineRun {
     this.clock = deps.clock ?? systemClock;
     this.progress = deps.progress ?? noProgress;
     this.started = this.clock.now();
+    this.requestsAtStart = { plannr: deps.plannr.requestCount(), onlyoffice: deps.onlyoffice.requestCount() };
   }
+
+  /** Requests this run made (adapters count over their lifetime, e.g. across `--watch` runs). */
+  private readonly requestsAtStart: Record<Side, number>;
 
   private get writes(): boolean {
     return this.mode.kind === "sync" ? !this.mode.dryRun : this.mode.kind === "migrate" ? !this.mode.dryRun : false;
@@ -163,7 +167,8 @@ export class EngineRun {
     ]);
     this.snapshots = { plannr: pSnap, onlyoffice: oSnap };
     for (const snap of [pSnap, oSnap]) {
-      if (snap.failure && ABORTING_CODES.has(snap.failure.code)) throw snap.failure;
+      // A scan refused outright (credentials, rights) means nothing else will work either.
+      if (snap.failure && (ABORTING_CODES.has(snap.failure.code) || snap.failure.code === "CS_FORBIDDEN")) throw snap.failure;
       if (snap.failure) this.warnings.push({ severity: "warning", side: snap.side, record: null, field: null, code: snap.failure.code, message: `${snap.side} scan incomplete (${snap.failure.message}): no deletes are inferred this run` });
       for (const record of snap.records.values()) this.issues.push(...record.errors);
       for (const issue of snap.invalid.values()) this.issues.push(issue);
@@ -218,7 +223,7 @@ export class EngineRun {
       migrating: this.mode.kind === "migrate",
     });
     const conflicts = this.conflictReports(plan.conflicts);
-    const stampOps = pairing.stampRepairs.map((r): WriteOp => ({ side: "onlyoffice", record: r.onlyofficeId, kind: "stamp", method: "POST", path: "", groups: [], body: { fieldValue: r.plannrId }, summary: `write link stamp ${r.plannrId}` }));
+    const stampOps = pairing.stampRepairs.map((r): WriteOp => onlyoffice.encodeStamp(r.onlyofficeId, r.plannrId));
     if (!this.writes) {
       const planned = [...plan.updates.flatMap((w) => [...w.opsPlannr, ...w.opsOnlyoffice]), ...stampOps, ...plan.creates.flatMap((c) => [...c.ops, ...c.sourceOps]), ...plan.deletes.flatMap((d) => d.ops)];
       const abort = breakers.tripped ? new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")) : null;
@@ -361,7 +366,10 @@ export class EngineRun {
       startedAt: this.started,
       finishedAt: this.clock.now(),
       snapshots: this.snapshots,
-      requests: { plannr: this.deps.plannr.requestCount(), onlyoffice: this.deps.onlyoffice.requestCount() },
+      requests: {
+        plannr: this.deps.plannr.requestCount() - this.requestsAtStart.plannr,
+        onlyoffice: this.deps.onlyoffice.requestCount() - this.requestsAtStart.onlyoffice,
+      },
       ops: parts.ops ?? [],
       plan: parts.plan ?? null,
       conflicts: parts.conflicts ?? [],

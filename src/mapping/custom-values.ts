@@ -67,8 +67,13 @@ export function fromPlannrValue(type: CustomFieldType, value: unknown, ctx: Valu
       if (value === 0 || value === "0" || value === "false") return false;
       throw new RangeError(`${JSON.stringify(value)} is not a boolean`);
     case "number": {
-      const number = typeof value === "number" ? value : Number(String(value).trim());
-      if (String(value).trim() === "") return null;
+      if (typeof value === "number") {
+        if (!Number.isFinite(value)) throw new RangeError(`${value} is not a finite number`);
+        return value;
+      }
+      if (typeof value !== "string") throw new RangeError(`${JSON.stringify(value)} is not a number`);
+      if (value.trim() === "") return null;
+      const number = Number(value.trim());
       if (!Number.isFinite(number)) throw new RangeError(`${JSON.stringify(value)} is not a number`);
       return number;
     }
@@ -76,7 +81,9 @@ export function fromPlannrValue(type: CustomFieldType, value: unknown, ctx: Valu
       if (typeof value !== "string") throw new RangeError(`${JSON.stringify(value)} is not a date`);
       return normalizeText(value) === null ? null : readCalendarDate(value, "yyyy-MM-dd", ctx.timeZone);
     default:
-      return normalizeText(typeof value === "string" ? value : String(value));
+      if (typeof value === "string") return normalizeText(value);
+      if (typeof value === "number" || typeof value === "boolean") return String(value);
+      throw new RangeError(`${JSON.stringify(value)} is not text`);
   }
 }
 

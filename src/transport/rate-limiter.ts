@@ -48,7 +48,9 @@ export function delayBeforeNext(state: LimiterState, now: number, policy: RateLi
 function headerValue(headers: Record<string, unknown>, name: string): string | null {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() === wanted && value !== undefined && value !== null) return String(value);
+    if (key.toLowerCase() !== wanted) continue;
+    if (typeof value === "string" || typeof value === "number") return String(value);
+    if (Array.isArray(value) && typeof value[0] === "string") return value[0];
   }
   return null;
 }

@@ -199,9 +199,17 @@ export class MemoryCrm implements CrmAdapter {
     for (const op of ops) {
       this.requests += 1;
       const fault = await this.faultGate(op.kind);
+      if (op.kind === "case.delete") {
+        this.cases.delete(id);
+        continue;
+      }
       const stored = this.cases.get(id);
       if (!stored) throw new CaseSyncError("CS_NOT_FOUND", `no case ${id}`, { side: this.side, record: id });
       const body = op.body as Record<string, unknown>;
+      if (op.kind === "stamp") {
+        stored.stamp = (body.value as string | null) ?? null;
+        continue;
+      }
       let next = { ...stored.case };
       if (op.kind === "case.update") {
         for (const [g, value] of Object.entries(body)) {
@@ -234,6 +242,14 @@ export class MemoryCrm implements CrmAdapter {
     this.requests += 1;
     await this.faultGate("case.delete");
     this.cases.delete(id);
+  }
+
+  encodeStamp(id: string, value: string | null): WriteOp {
+    return { side: this.side, record: id, kind: "stamp", method: "POST", path: `/${this.side}/${id}/stamp`, groups: [], body: { value }, summary: `stamp ${String(value)}` };
+  }
+
+  encodeDelete(id: string): WriteOp {
+    return { side: this.side, record: id, kind: "case.delete", method: "DELETE", path: `/${this.side}/${id}`, groups: [], body: undefined, summary: `delete ${id}` };
   }
 
   requestCount(): number {

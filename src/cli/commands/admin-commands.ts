@@ -1,0 +1,116 @@
+// check, status, conflicts, link, unlink, history: looking at and steering the state by hand.
+import type { Command } from "commander";
+import { CaseSyncError } from "../../core/errors.js";
+import type { Cli, GlobalOptions } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import { renderCheck, renderConflicts, renderHistory, renderStatus } from "../output.js";
+
+type Done = (code: number) => void;
+
+async function withSync(cli: Cli, command: Command, action: (sync: ReturnType<Cli["open"]>["sync"]) => Promise<void>): Promise<void> {
+  const { sync } = cli.open(command.optsWithGlobals<GlobalOptions>());
+  try {
+    await action(sync);
+  } finally {
+    await sync.close();
+  }
+}
+
+export function registerAdminCommands(program: Command, cli: () => Cli, done: Done): void {
+  program
+    .command("check")
+    .description("Check configuration, credentials, administrator rights and every mapped id against the live systems")
+    .option("--json", "print the check report as JSON on stdout")
+    .addHelpText("after", "\nExit codes: 0 all good · 2 the mapping does not fit the systems · 4 credentials, rights or state identity.\n\nExample:\n  case-sync check && case-sync sync --dry-run")
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        const report = await sync.check();
+        if (options.json) c.json(report);
+        else c.say(renderCheck(report));
+        done(report.exitCode);
+      });
+    });
+
+  program
+    .command("status")
+    .description("Show the links, the last runs, conflicts waiting, tombstones and creates in doubt")
+    .option("--json", "print the status as JSON on stdout")
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        const status = await sync.status();
+        if (options.json) c.json(status);
+        else c.say(renderStatus(status));
+        done(status.conflicts.length > 0 ? EXIT.records : EXIT.ok);
+      });
+    });
+
+  const conflicts = program.command("conflicts").description("List conflicts waiting for a person, and decide them");
+  conflicts
+    .command("list")
+    .description("List the conflicts waiting, with base, Plannr and ONLYOFFICE values")
+    .option("--json", "print them as JSON on stdout")
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        const list = await sync.conflicts.list();
+        if (options.json) c.json(list);
+        else c.say(renderConflicts(list));
+        done(list.length > 0 ? EXIT.records : EXIT.ok);
+      });
+    });
+  conflicts
+    .command("resolve <id>")
+    .description("Decide a conflict; the next sync writes the chosen value to both sides")
+    .requiredOption("--take <side>", "plannr, onlyoffice, or base (the last agreed value)")
+    .addHelpText("after", "\nExample:\n  case-sync conflicts resolve 3f9c1a2b --take plannr && case-sync sync")
+    .action(async (id: string, options: { take: string }, command: Command) => {
+      if (!["plannr", "onlyoffice", "base"].includes(options.take)) throw new CaseSyncError("CS_USAGE", `--take must be plannr, onlyoffice or base, not "${options.take}"`);
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        await sync.conflicts.resolve(id, options.take as "plannr" | "onlyoffice" | "base");
+        c.say(`conflict ${id}: take ${options.take}. The next sync carries it out.`);
+        done(EXIT.ok);
+      });
+    });
+
+  program
+    .command("link <plannr-uuid> <onlyoffice-id>")
+    .description("Link two existing cases by hand (and stamp the ONLYOFFICE one); the next sync compares them field by field")
+    .addHelpText("after", "\nUse it for pairs the tool reported as ambiguous (shared e-mails, look-alike titles, an interrupted copy).")
+    .action(async (plannrUuid: string, onlyofficeId: string, _options: unknown, command: Command) => {
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        await sync.link(plannrUuid, onlyofficeId);
+        c.say(`linked Plannr ${plannrUuid} ⇄ ONLYOFFICE ${onlyofficeId}; the next sync compares them (differences follow the conflict policy).`);
+        done(EXIT.ok);
+      });
+    });
+
+  program
+    .command("unlink <plannr-uuid>")
+    .description("Unlink a pair; neither case is copied again automatically")
+    .action(async (plannrUuid: string, _options: unknown, command: Command) => {
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        const link = await sync.unlink(plannrUuid);
+        c.say(`unlinked Plannr ${plannrUuid} ⇄ ONLYOFFICE ${link.onlyofficeId}; the stamp is cleared and neither case gets a new partner automatically.`);
+        done(EXIT.ok);
+      });
+    });
+
+  program
+    .command("history <id>")
+    .description("Every write case-sync made to one case (Plannr uuid or ONLYOFFICE id) and its partner")
+    .option("--json", "print the audit entries as JSON on stdout")
+    .action(async (id: string, options: { json?: boolean }, command: Command) => {
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        const entries = await sync.history(id);
+        if (options.json) c.json(entries);
+        else c.say(renderHistory(id, entries));
+        done(EXIT.ok);
+      });
+    });
+}

@@ -1,0 +1,44 @@
+// `case-sync init`: inspects both systems and writes a working mapping (SPEC §3).
+import { existsSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { CaseSyncError } from "../../core/errors.js";
+import { parseOnlyofficeConnection, parsePlannrConnection } from "../../library/options.js";
+import { LINK_FIELD_LABEL } from "../../mapping/propose.js";
+import { connectionFromEnv, type Cli } from "../context.js";
+import { discoverMapping } from "../discover.js";
+import { missingConnection } from "../environment.js";
+import { EXIT } from "../exit-codes.js";
+
+export function registerInit(program: Command, cli: () => Cli, done: (code: number) => void): void {
+  program
+    .command("init")
+    .description("Inspect both systems and write a mapping file: statuses by name, staff by e-mail, fields by label and type, the link field")
+    .option("--out <file>", "where to write the mapping", "case-sync.yaml")
+    .option("--create-link-fields", `create the ONLYOFFICE case field "${LINK_FIELD_LABEL}" if it is missing`)
+    .option("--force", "overwrite an existing file")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  case-sync init --create-link-fields\n  case-sync init --out mappings/firm.yaml && case-sync --config mappings/firm.yaml check\n\nThe Plannr mirror field (opt-in) cannot be created through Plannr's API: add a text case field with reference onlyoffice_case_id in Plannr's settings and set plannr.mirrorField.`,
+    )
+    .action(async (options: { out: string; createLinkFields?: boolean; force?: boolean }) => {
+      const c = cli();
+      const missing = missingConnection(c.env);
+      if (missing.length > 0) throw new CaseSyncError("CS_CONFIG", `missing environment: ${missing.join(", ")} (see .env.example)`);
+      if (existsSync(options.out) && !options.force) throw new CaseSyncError("CS_USAGE", `${options.out} exists; pass --force to overwrite it, or --out another file`);
+      const conn = connectionFromEnv(c.env);
+      const found = await discoverMapping({
+        plannr: parsePlannrConnection(conn.plannr),
+        onlyoffice: parseOnlyofficeConnection(conn.onlyoffice),
+        createLinkFields: options.createLinkFields ?? false,
+        logger: c.logger,
+        source: options.out,
+      });
+      if (found.createdLinkField !== null) c.say(`created the ONLYOFFICE case field "${LINK_FIELD_LABEL}" (id ${found.createdLinkField})`);
+      writeFileSync(options.out, found.text, "utf8");
+      const { proposal } = found;
+      c.say(`wrote ${options.out}: ${proposal.customFields.length} custom fields mapped, ${proposal.todos.length} TODO${proposal.todos.length === 1 ? "" : "s"} to review`);
+      for (const todo of proposal.todos) c.say(`  TODO ${todo.at}: ${todo.text}`);
+      c.say("next: case-sync check, then case-sync migrate --from plannr --dry-run (or case-sync sync --dry-run)");
+      done(EXIT.ok);
+    });
+}

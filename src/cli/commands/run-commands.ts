@@ -1,0 +1,143 @@
+// plan, sync (incl. --watch) and migrate: the commands that run the engine.
+import type { Command } from "commander";
+import { CaseSyncError } from "../../core/errors.js";
+import type { RunReport } from "../../core/report.js";
+import type { Cli, GlobalOptions } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import { renderPlan, renderReport } from "../output.js";
+import { interruptible } from "../signals.js";
+
+function emit(cli: Cli, report: RunReport, json: boolean, showPlan: boolean): number {
+  if (json) cli.json(report);
+  else {
+    if (showPlan) cli.say(renderPlan(report));
+    cli.say(renderReport(report));
+  }
+  return report.exitCode;
+}
+
+/** `5m`, `30s`, `1h`, `90` (seconds) → milliseconds. */
+export function parseInterval(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new CaseSyncError("CS_USAGE", `--interval "${text}" is not a duration like 30s, 5m or 1h`);
+  const value = Number(match[1]);
+  const unit = match[2] ?? "s";
+  const ms = value * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as "ms" | "s" | "m" | "h"];
+  if (ms < 1_000) throw new CaseSyncError("CS_USAGE", "--interval must be at least 1s");
+  return ms;
+}
+
+export function registerRunCommands(program: Command, cli: () => Cli, done: (code: number) => void): void {
+  program
+    .command("plan")
+    .description("Show every write a sync would make now, without writing anything (exit 3 if it holds conflicts or record errors)")
+    .option("--json", "print the plan as one JSON report on stdout")
+    .addHelpText("after", "\nExamples:\n  case-sync plan\n  case-sync plan --json | jq '.plan[] | select(.action == \"create\")'")
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const c = cli();
+      const { sync } = c.open(command.optsWithGlobals<GlobalOptions>());
+      try {
+        done(emit(c, await sync.plan(), options.json ?? false, true));
+      } finally {
+        await sync.close();
+      }
+    });
+
+  program
+    .command("sync")
+    .description("Bring both systems in step: take one-sided changes, merge sets, settle or queue conflicts, copy new cases")
+    .option("--dry-run", "plan only: print what would be written, write nothing")
+    .option("--json", "print one JSON report on stdout")
+    .option("--watch", "keep syncing every --interval until stopped (exits only on codes 1, 2 or 4)")
+    .option("--interval <duration>", "time between runs with --watch: 30s, 5m, 1h", "5m")
+    .option("--allow-mass-delete", "let this run delete, close or unlink more cases than the mapping's breaker limits")
+    .option("--allow-mass-create", "let this run create more cases than the mapping's breaker limits")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  case-sync sync --dry-run          # look first\n  case-sync sync                    # from cron: exit 0 ok, 3 look at the report, 4 alert, 5 skipped (locked)\n  case-sync sync --watch --interval 10m\n\nNot carried: ONLYOFFICE tags, history, tasks, files and company members; Plannr plans, task boards and non-client participants.",
+    )
+    .action(async (options: { dryRun?: boolean; json?: boolean; watch?: boolean; interval: string; allowMassDelete?: boolean; allowMassCreate?: boolean }, command: Command) => {
+      const c = cli();
+      const intervalMs = parseInterval(options.interval);
+      const { sync, display } = c.open(command.optsWithGlobals<GlobalOptions>(), { progress: !options.json });
+      try {
+        for (;;) {
+          const report = await interruptible((signal) =>
+            sync.sync({ dryRun: options.dryRun ?? false, allowMassDelete: options.allowMassDelete ?? false, allowMassCreate: options.allowMassCreate ?? false, signal }),
+          );
+          display.stop();
+          const code = emit(c, report, options.json ?? false, options.dryRun ?? false);
+          if (!options.watch || code === EXIT.internal || code === EXIT.usage || code === EXIT.aborted) {
+            done(code);
+            return;
+          }
+          c.say(`next run in ${options.interval} (Ctrl-C to stop)`);
+          const stopped = await sleepUnlessStopped(intervalMs);
+          if (stopped) {
+            done(EXIT.ok);
+            return;
+          }
+        }
+      } finally {
+        await sync.close();
+      }
+    });
+
+  program
+    .command("migrate")
+    .description("Copy every case of one side that has no partner yet to the other side, once (resumable, safe to run twice)")
+    .requiredOption("--from <side>", "the side to copy from: plannr or onlyoffice")
+    .option("--dry-run", "plan only: show what would be copied")
+    .option("--json", "print one JSON report on stdout")
+    .option("--limit <n>", "copy at most N cases this run", (v) => positiveInt(v, "--limit"))
+    .option("--only-open", "copy open cases only")
+    .option("--created-since <date>", "copy cases created on or after this date (YYYY-MM-DD)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  case-sync migrate --from plannr --dry-run\n  case-sync migrate --from plannr --only-open --created-since 2024-01-01\n  case-sync migrate --from onlyoffice --limit 100\n\nA migration from Plannr writes nothing to Plannr. Ctrl-C stops after the case in hand; run the same command again to resume (nothing is copied twice).\nNot carried: ONLYOFFICE tags, history, tasks, files and company members; Plannr plans, task boards and non-client participants.",
+    )
+    .action(async (options: { from: string; dryRun?: boolean; json?: boolean; limit?: number; onlyOpen?: boolean; createdSince?: string }, command: Command) => {
+      if (options.from !== "plannr" && options.from !== "onlyoffice") throw new CaseSyncError("CS_USAGE", `--from must be plannr or onlyoffice, not "${options.from}"`);
+      if (options.createdSince !== undefined && Number.isNaN(Date.parse(options.createdSince))) throw new CaseSyncError("CS_USAGE", `--created-since "${options.createdSince}" is not a date like 2025-01-31`);
+      const c = cli();
+      const { sync, display } = c.open(command.optsWithGlobals<GlobalOptions>(), { progress: !options.json });
+      try {
+        const report = await interruptible((signal) =>
+          sync.migrate({
+            from: options.from as "plannr" | "onlyoffice",
+            dryRun: options.dryRun ?? false,
+            onlyOpen: options.onlyOpen ?? false,
+            signal,
+            ...(options.limit === undefined ? {} : { limit: options.limit }),
+            ...(options.createdSince === undefined ? {} : { createdSince: options.createdSince }),
+          }),
+        );
+        display.stop();
+        done(emit(c, report, options.json ?? false, options.dryRun ?? false));
+      } finally {
+        await sync.close();
+      }
+    });
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new CaseSyncError("CS_USAGE", `${flag} must be a positive whole number, not "${value}"`);
+  return n;
+}
+
+function sleepUnlessStopped(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(false);
+    }, ms);
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,35 @@
+// `case-sync sandbox`: both simulators, seeded, on local ports, until interrupted.
+import type { Command } from "commander";
+import { CaseSyncError } from "../../core/errors.js";
+import { startSandboxes } from "../../sandbox/index.js";
+import type { Cli } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+
+export function wholeNumber(value: string, flag: string, min = 0): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CaseSyncError("CS_USAGE", `${flag} must be a whole number${min > 0 ? ` ≥ ${min}` : ""}, not "${value}"`);
+  return n;
+}
+
+export function registerSandbox(program: Command, cli: () => Cli, done: (code: number) => void): void {
+  program
+    .command("sandbox")
+    .description("Run local simulators of both CRMs (seeded, in memory) and print the export lines to reach them")
+    .option("--seed <n>", "seed of the generated world (same seed, same data)", (v) => wholeNumber(v, "--seed"), 1)
+    .option("--cases <n>", "Plannr cases to generate (ONLYOFFICE gets a quarter as many of its own)", (v) => wholeNumber(v, "--cases"), 40)
+    .option("--plannr-port <port>", "Plannr simulator port (0: any free port)", (v) => wholeNumber(v, "--plannr-port"), 0)
+    .option("--onlyoffice-port <port>", "ONLYOFFICE simulator port (0: any free port)", (v) => wholeNumber(v, "--onlyoffice-port"), 0)
+    .addHelpText("after", "\nExample (two shells):\n  case-sync sandbox --cases 200 > sandbox.env\n  set -a; . ./sandbox.env; set +a; case-sync init --create-link-fields && case-sync migrate --from plannr")
+    .action(async (options: { seed: number; cases: number; plannrPort: number; onlyofficePort: number }) => {
+      const c = cli();
+      const sandboxes = await startSandboxes({ seed: options.seed, cases: options.cases, plannrPort: options.plannrPort, onlyofficePort: options.onlyofficePort });
+      for (const [key, value] of Object.entries(sandboxes.env)) c.stdout.write(`export ${key}=${value}\n`);
+      c.say(`Plannr sandbox at ${sandboxes.plannrUrl}, ONLYOFFICE sandbox at ${sandboxes.onlyofficeUrl} (seed ${options.seed}, ${options.cases} Plannr cases). Ctrl-C stops them.`);
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await sandboxes.close();
+      done(EXIT.ok);
+    });
+}

@@ -1,0 +1,73 @@
+// The command-line program (SPEC §6): commander, one module per group of commands, exit codes
+// shared by all of them. Commands hold no business logic: they call the library.
+import { Command, CommanderError } from "commander";
+import { toCaseSyncError } from "../core/errors.js";
+import { scrub } from "../transport/redact.js";
+import { registerAdminCommands } from "./commands/admin-commands.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerInit } from "./commands/init.js";
+import { registerRunCommands } from "./commands/run-commands.js";
+import { registerSandbox } from "./commands/sandbox.js";
+import { createCli, type Cli } from "./context.js";
+import { EXIT, exitCodeForError } from "./exit-codes.js";
+
+const NOT_CARRIED = "ONLYOFFICE tags, history, tasks, files and company members; Plannr plans, task boards and non-client participants";
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  let instance: Cli | null = null;
+  const cli = () => (instance ??= createCli());
+  const program = new Command("case-sync")
+    .description("Keeps CRM cases in step between Plannr CRM and ONLYOFFICE CRM, both ways, and migrates them once from either side.")
+    .option("--config <file>", "mapping file (default: $CASE_SYNC_CONFIG or ./case-sync.yaml)")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .addHelpText(
+      "after",
+      `
+Environment (see .env.example): PLANNR_BASE_URL, PLANNR_TOKEN, PLANNR_ACCOUNT_UUID, ONLYOFFICE_BASE_URL,
+ONLYOFFICE_TOKEN (or ONLYOFFICE_USERNAME + ONLYOFFICE_PASSWORD), CASE_SYNC_STATE (SQLite file, default
+./.case-sync/state.db, or a postgres:// URL), CASE_SYNC_CONFIG, LOG_LEVEL. A .env file in the working
+directory is read too.
+
+Exit codes: 0 ok · 1 internal error · 2 usage or configuration · 3 finished with record errors or
+conflicts waiting · 4 aborted (auth, unreachable, not admin, identity, breaker, budget) · 5 another run holds the lock.
+
+Not carried: ${NOT_CARRIED}.
+
+Start here:
+  case-sync demo                                   # everything, against built-in sandboxes
+  case-sync init --create-link-fields && case-sync check
+  case-sync migrate --from plannr --dry-run        # a one-off migration, previewed
+  case-sync sync                                   # the scheduled job`,
+    );
+  const done = (code: number) => setExit(code);
+  registerInit(program, cli, done);
+  registerAdminCommands(program, cli, done);
+  registerRunCommands(program, cli, done);
+  registerSandbox(program, cli, done);
+  registerDemo(program, cli, done);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the program; resolves to the exit code (never throws). */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+      return EXIT.usage;
+    }
+    const e = toCaseSyncError(error);
+    process.stderr.write(`case-sync: ${scrub(e.message)}${e.code === "CS_INTERNAL" ? "" : ` [${e.code}]`}\n`);
+    if (e.code === "CS_INTERNAL" && error instanceof Error && error.stack) process.stderr.write(`${scrub(error.stack)}\n`);
+    return exitCodeForError(e);
+  }
+}

@@ -1,0 +1,32 @@
+// The library entry point: `import { createSync } from "case-sync"` (SPEC §7).
+export { createSync, DEFAULT_STATE, type CaseSync } from "./library/create-sync.js";
+export type { CreateSyncOptions, SyncOptions, MigrateOptions } from "./library/options.js";
+export type { CheckReport } from "./library/check.js";
+export type { CheckItem } from "./mapping/verify.js";
+export type { Status } from "./library/admin.js";
+export { parseMapping, loadMappingFile, validateMapping } from "./mapping/load.js";
+export { openStateStore } from "./state/open.js";
+export {
+  CaseSchema,
+  MappingSchema,
+  RunReportSchema,
+  CaseSyncError,
+  ERROR_CODES,
+  type Case,
+  type Mapping,
+  type MappingInput,
+  type RunReport,
+  type PlanItem,
+  type ConflictReport,
+  type IssueReport,
+  type CrmAdapter,
+  type StateStore,
+  type Logger,
+  type Progress,
+  type ProgressEvent,
+  type Conflict,
+  type AuditEntry,
+  type Link,
+  type ErrorCode,
+  type Side,
+} from "./core/index.js";

@@ -1,0 +1,141 @@
+// `createSync` (SPEC §7): the library face, and the one place besides the CLI that wires concrete
+// adapters and stores together. An embedding platform brings its own store, logger and HTTP
+// settings, or its own adapters; the CLI is a thin layer over this.
+import { createOnlyofficeAdapter } from "../../adapters/onlyoffice/adapter.js";
+import { createPlannrAdapter } from "../../adapters/plannr/adapter.js";
+import { CaseSyncError } from "../core/errors.js";
+import type { Mapping } from "../core/mapping.js";
+import { silentLogger, type CrmAdapter, type Logger, type StateStore } from "../core/ports.js";
+import type { RunReport } from "../core/report.js";
+import type { AuditEntry, Conflict, Link } from "../core/state.js";
+import { runEngine } from "../engine/run.js";
+import { loadMappingFile, validateMapping } from "../mapping/load.js";
+import { openStateStore } from "../state/open.js";
+import { linkByHand, readHistory, readStatus, resolveConflict, unlinkByHand, type Status } from "./admin.js";
+import { runCheck, type CheckReport } from "./check.js";
+import {
+  HttpSchema,
+  isAdapter,
+  isStore,
+  MigrateOptionsSchema,
+  parseOnlyofficeConnection,
+  parseOption,
+  parsePlannrConnection,
+  SyncOptionsSchema,
+  type CreateSyncOptions,
+  type MigrateOptions,
+  type SyncOptions,
+} from "./options.js";
+
+export const DEFAULT_STATE = "./.case-sync/state.db";
+
+export interface CaseSync {
+  readonly mapping: Mapping;
+  readonly plannr: CrmAdapter;
+  readonly onlyoffice: CrmAdapter;
+  readonly store: StateStore;
+  check(): Promise<CheckReport>;
+  /** What a sync would do, as a report whose `plan` lists every write. */
+  plan(): Promise<RunReport>;
+  sync(options?: SyncOptions): Promise<RunReport>;
+  migrate(options: MigrateOptions): Promise<RunReport>;
+  status(): Promise<Status>;
+  conflicts: {
+    list(): Promise<Conflict[]>;
+    resolve(id: string, take: "plannr" | "onlyoffice" | "base"): Promise<void>;
+  };
+  link(plannrUuid: string, onlyofficeId: number | string): Promise<Link>;
+  unlink(plannrUuid: string): Promise<Link>;
+  history(id: string): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}
+
+export function createSync(options: CreateSyncOptions): CaseSync {
+  if (typeof options !== "object" || options === null) throw new CaseSyncError("CS_CONFIG", "createSync needs an options object");
+  const mapping = typeof options.mapping === "string" ? loadMappingFile(options.mapping) : validateMapping(options.mapping);
+  const http = parseOption(HttpSchema, options.http ?? {}, "http");
+  const logger: Logger = options.logger ?? silentLogger;
+  const httpOptions = {
+    ...(http.timeoutMs === undefined ? {} : { timeoutMs: http.timeoutMs }),
+    ...(http.concurrency === undefined ? {} : { concurrency: http.concurrency }),
+    ...(http.requestBudget === undefined ? {} : { requestBudget: http.requestBudget }),
+  };
+  const plannr: CrmAdapter = isAdapter(options.plannr)
+    ? options.plannr
+    : createPlannrAdapter({
+        connection: parsePlannrConnection(options.plannr),
+        mapping,
+        http: httpOptions,
+        logger,
+        ...(options.plannrRateLimit ? { rateLimit: options.plannrRateLimit } : {}),
+      });
+  const onlyoffice: CrmAdapter = isAdapter(options.onlyoffice)
+    ? options.onlyoffice
+    : createOnlyofficeAdapter({ connection: parseOnlyofficeConnection(options.onlyoffice), mapping, http: httpOptions, logger });
+  if (options.store !== undefined && typeof options.store !== "string" && !isStore(options.store)) {
+    throw new CaseSyncError("CS_CONFIG", "store must be a StateStore, a SQLite file path or a postgres:// URL", { field: "store" });
+  }
+  const store: StateStore = isStore(options.store) ? options.store : openStateStore(options.store ?? DEFAULT_STATE);
+  let ready: Promise<void> | null = null;
+  const init = () => (ready ??= store.init());
+  const progress = options.onProgress ?? (() => undefined);
+  const deps = { plannr, onlyoffice, store, mapping, logger, progress, ...(http.concurrency === undefined ? {} : { concurrency: http.concurrency }) };
+
+  return {
+    mapping,
+    plannr,
+    onlyoffice,
+    store,
+    async check() {
+      return runCheck(plannr, onlyoffice, mapping, store);
+    },
+    async plan() {
+      await init();
+      return runEngine(deps, { kind: "plan" });
+    },
+    async sync(input = {}) {
+      const o = parseOption(SyncOptionsSchema, input, "sync options");
+      await init();
+      return runEngine(deps, { kind: "sync", dryRun: o.dryRun ?? false, allowMassDelete: o.allowMassDelete ?? false, allowMassCreate: o.allowMassCreate ?? false }, o.signal);
+    },
+    async migrate(input) {
+      const o = parseOption(MigrateOptionsSchema, input, "migrate options");
+      await init();
+      return runEngine(
+        deps,
+        { kind: "migrate", from: o.from, dryRun: o.dryRun ?? false, limit: o.limit ?? null, onlyOpen: o.onlyOpen ?? false, createdSince: o.createdSince ?? null },
+        o.signal,
+      );
+    },
+    async status() {
+      await init();
+      return readStatus(store);
+    },
+    conflicts: {
+      async list() {
+        await init();
+        return store.listConflicts({ status: "pending" });
+      },
+      async resolve(id, take) {
+        await init();
+        await resolveConflict(store, id, take);
+      },
+    },
+    async link(plannrUuid, onlyofficeId) {
+      await init();
+      return linkByHand(store, plannr, onlyoffice, plannrUuid, String(onlyofficeId));
+    },
+    async unlink(plannrUuid) {
+      await init();
+      return unlinkByHand(store, onlyoffice, plannrUuid);
+    },
+    async history(id) {
+      await init();
+      return readHistory(store, id);
+    },
+    async close() {
+      await store.close();
+      for (const adapter of [plannr, onlyoffice]) (adapter as Partial<{ close(): void }>).close?.();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Writes a proposal as a commented YAML mapping file: every setting with a line saying what it
+// does, TODOs where init could not decide, and the defaults spelled out so they can be changed.
+import { stringify } from "yaml";
+import { LINK_FIELD_LABEL, MIRROR_FIELD_REFERENCE, type Proposal, type Todo } from "./propose.js";
+
+function scalar(value: unknown): string {
+  return stringify(value, { lineWidth: 0 }).trimEnd();
+}
+
+function todoLines(todos: readonly Todo[], at: string, indent = ""): string[] {
+  return todos.filter((t) => t.at === at).map((t) => `${indent}# TODO: ${t.text}`);
+}
+
+function fieldLine(name: string, id: string | null, direction: string, label: string | null, todos: readonly Todo[]): string[] {
+  return [
+    ...todoLines(todos, `fields.${name}`, "  "),
+    `  ${name}:`,
+    `    direction: ${direction}`,
+    `    onlyofficeField: ${id ?? "null"}${label ? `   # "${label}"` : ""}`,
+  ];
+}
+
+export function renderMapping(proposal: Proposal, header: { plannr: string; onlyoffice: string; generatedAt: string }): string {
+  const t = proposal.todos;
+  const lines: string[] = [
+    `# case-sync mapping, written by \`case-sync init\` on ${header.generatedAt}`,
+    `# Plannr: ${header.plannr}`,
+    `# ONLYOFFICE: ${header.onlyoffice}`,
+    "# Review every TODO, then run `case-sync check`. Schema: mappings/mapping.schema.json",
+    ...proposal.notes.map((n) => `# ${n}`),
+    "",
+    "version: 1",
+    "# Dates compare as calendar dates in this zone.",
+    "timeZone: Europe/London",
+    "# A Plannr value in another currency is reported, never converted.",
+    "currency: GBP",
+    "",
+    "onlyoffice:",
+    `  # The case field holding the Plannr uuid: the durable half of every link (never edit it by hand).`,
+    ...todoLines(t, "onlyoffice.linkField", "  "),
+    `  linkField: ${proposal.linkField ?? "null"}${proposal.linkField !== null ? `   # "${LINK_FIELD_LABEL}"` : ""}`,
+    "  # How the portal shows dates typed in the UI (case-sync writes yyyy-MM-dd and reads both).",
+    ...todoLines(t, "onlyoffice.datePattern", "  "),
+    `  datePattern: ${scalar(proposal.datePattern)}`,
+    "  # Migration only: a Date or text field that receives the Plannr created date (null: not copied).",
+    "  createdAtField: null",
+    "",
+    "plannr:",
+    proposal.mirrorField !== null
+      ? `  # Plannr case field mirroring the ONLYOFFICE id (opt-in, costs one Plannr request per new link).`
+      : `  # Opt-in: to mirror the ONLYOFFICE id into Plannr, add a text case field with reference ${MIRROR_FIELD_REFERENCE} in Plannr's settings (the API cannot create it), then set it here.`,
+    `  mirrorField: ${proposal.mirrorField === null ? "null" : scalar(proposal.mirrorField)}`,
+    "",
+    "# Which way each field group flows: both, plannr-to-onlyoffice, onlyoffice-to-plannr or none.",
+    "fields:",
+    "  title: both",
+    ...fieldLine("status", proposal.statusField?.id ?? null, "both", proposal.statusField?.label ?? null, t),
+    "  participants: both",
+    "  assignees: both",
+    ...fieldLine("value", proposal.value?.id ?? null, "both", proposal.value?.label ?? null, t),
+    ...fieldLine("reviewAt", proposal.reviewAt?.id ?? null, "both", proposal.reviewAt?.label ?? null, t),
+    ...fieldLine("type", proposal.type?.id ?? null, "plannr-to-onlyoffice", proposal.type?.label ?? null, t),
+    ...fieldLine("groups", proposal.groups?.id ?? null, "plannr-to-onlyoffice", proposal.groups?.label ?? null, t),
+    "",
+    "# Custom fields matched by label and compatible type (key: the name used in reports and conflict policies).",
+    ...todoLines(t, "customFields"),
+  ];
+  if (proposal.customFields.length === 0) lines.push("customFields: []");
+  else {
+    lines.push("customFields:");
+    for (const f of proposal.customFields) {
+      if (f.note) lines.push(`  # ${f.note}`);
+      lines.push(`  - key: ${scalar(f.key)}`, `    plannr: ${scalar(f.plannr)}`, `    onlyoffice: ${f.onlyoffice}   # "${f.label}"`, `    type: ${f.type}`, "    direction: both");
+      const renames = Object.entries(f.options);
+      if (renames.length > 0) {
+        lines.push("    options:");
+        for (const [from, to] of renames) lines.push(`      ${scalar(from)}: ${scalar(to)}`);
+      }
+    }
+  }
+  lines.push("", "# Plannr status name → the text in the ONLYOFFICE status field, where they differ.", ...todoLines(t, "statuses"));
+  const renames = Object.entries(proposal.statuses);
+  if (renames.length === 0) lines.push("statuses: {}");
+  else {
+    lines.push("statuses:");
+    for (const [from, to] of renames) lines.push(`  ${scalar(from)}: ${scalar(to)}`);
+  }
+  lines.push(
+    "# The Plannr status a case gets when it is closed / reopened in ONLYOFFICE (null: the first completed / open one by position).",
+    "closedStatus: null",
+    "openStatus: null",
+    "",
+    "people:",
+    "  # skip: a participant with no ONLYOFFICE contact is reported; create: a person contact is created.",
+    "  unknownContact: skip",
+    "  # Pairs that e-mail matching cannot find: - plannr: <client account uuid>  onlyoffice: <contact id>",
+    "  overrides: []",
+    "  # Plannr client given to a case copied from ONLYOFFICE with no mappable client (null: such a case is skipped and reported).",
+    "  defaultClient: null",
+    "staff:",
+    "  # - plannr: <employee account uuid>  onlyoffice: <user GUID>",
+    "  overrides: []",
+    "",
+    "# assignees: Plannr assignees are the private ONLYOFFICE case's access list; preserve: privacy is never touched.",
+    "access: assignees",
+    "",
+    "# plannr-wins, onlyoffice-wins, newest-wins or manual (queued for `case-sync conflicts resolve`).",
+    "conflicts:",
+    "  default: manual",
+    "  groups: {}",
+    "",
+    "# ignore (unlink and remember), propagate (delete the partner) or close (close the partner).",
+    "deletes:",
+    "  policy: ignore",
+    "  maxDeletes: 10",
+    "  maxDeletePercent: 5",
+    "  maxCreates: 50",
+    "  maxCreatePercent: 10",
+    "",
+    "# Which way `sync` creates the partner of a case that has none.",
+    "creates: both",
+    "# Link unlinked cases whose title and participants agree (first sync of two populated books).",
+    "matchExisting: false",
+    "",
+  );
+  return lines.join("\n");
+}
