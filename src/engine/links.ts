@@ -17,6 +17,8 @@ export interface NewLink {
   onlyofficeId: string;
   reason: LinkReason;
   journalId?: string;
+  /** A copy this tool made: the source's values win wherever the copy differs (SPEC §2). */
+  source?: Side;
 }
 
 export interface JournalSettlement {
@@ -122,8 +124,12 @@ export function pairRecords(input: PairingInput): Pairing {
   // 2. The create journal: adopt what a lost answer or a crash left behind. A candidate must have
   // been created around the time of the entry (the request's own lifetime plus clock skew).
   for (const entry of input.journal) {
-    const partner = entry.side === "onlyoffice" ? findLinkPartner(entry.sourceId, "plannr", byPlannr, newLinks) : findLinkPartner(entry.sourceId, "onlyoffice", byOnlyoffice, newLinks);
+    const sourceSide: Side = entry.side === "onlyoffice" ? "plannr" : "onlyoffice";
+    const partner = findLinkPartner(entry.sourceId, sourceSide, sourceSide === "plannr" ? byPlannr : byOnlyoffice, newLinks);
     if (partner !== null) {
+      // Adopted by its stamp this run: it is our copy, finished or not (e.g. created, never closed).
+      const adopted = newLinks.find((l) => (sourceSide === "plannr" ? l.plannrId : l.onlyofficeId) === entry.sourceId);
+      if (adopted) Object.assign(adopted, { journalId: entry.id, source: sourceSide });
       settlements.push({ id: entry.id, status: "done", createdId: partner });
       continue;
     }
@@ -145,7 +151,7 @@ export function pairRecords(input: PairingInput): Pairing {
     } else if (exactUnstamped.length === 1) {
       const created = exactUnstamped[0]?.id ?? "";
       const link = entry.side === "onlyoffice" ? { plannrId: entry.sourceId, onlyofficeId: created } : { plannrId: created, onlyofficeId: entry.sourceId };
-      addLink({ ...link, reason: "journal", journalId: entry.id });
+      addLink({ ...link, reason: "journal", journalId: entry.id, source: sourceSide });
       settlements.push({ id: entry.id, status: "done", createdId: created });
     } else if (exactUnstamped.length > 1 || loose.length > 0) {
       const candidates = exactUnstamped.length > 1 ? exactUnstamped : loose;

@@ -132,6 +132,10 @@ function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan):
   const onlyofficeCase = o.case ?? base;
   if (plannrCase === null || onlyofficeCase === null) return;
   const decisions = new Map<string, Decision>();
+  // A copy this tool made (adopted after a crash or a lost answer), or any link a migration
+  // adopts: the source side's values win where the copy differs, as in the migration itself.
+  const source = pair.newLink?.source ?? (pair.newLink && ctx.mode.kind === "migrate" ? ctx.mode.from : undefined);
+  if (source) for (const spec of ctx.scope.settings.groups) decisions.set(spec.group, source);
   for (const c of conflicts) if (c.resolution !== null) decisions.set(c.group, c.resolution);
   const input: PairInput = {
     base,
