@@ -10,8 +10,9 @@ export function normalizeBaseUrl(raw: string, apiPath: RegExp): string {
   const url = new URL(raw.trim());
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError("must be an http(s) URL");
   if (url.username || url.password) throw new TypeError("must not carry credentials; use the token variables");
-  let path = url.pathname.replace(/\/+$/, "");
-  path = path.replace(apiPath, "");
+  // Slashes are stripped again after the API path: `/office//api/2.0` must not leave `/office/`
+  // (the portal URL is the pair's identity in the state store, so it must have one spelling).
+  const path = url.pathname.replace(/\/+$/, "").replace(apiPath, "").replace(/\/+$/, "");
   return `${url.protocol}//${url.host}${path}`;
 }
 

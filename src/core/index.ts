@@ -11,3 +11,4 @@ export * from "./records.js";
 export * from "./reference.js";
 export * from "./report.js";
 export * from "./state.js";
+export * from "./status-catalog.js";

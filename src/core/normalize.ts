@@ -43,17 +43,22 @@ export function decimalToMinorUnits(text: string | null | undefined): number | n
   const [, sign, whole = "0", fraction = ""] = match;
   const minor = Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
   if (!Number.isSafeInteger(minor)) throw new RangeError(`"${trimmed}" is too large`);
-  return sign ? -minor : minor;
+  // "-0.00" is zero, not -0 (which `Object.is` and test equality tell apart from 0).
+  return sign && minor !== 0 ? -minor : minor;
 }
 
 /** Integer minor units to decimal text with two places ("40.00"), the ONLYOFFICE money format. */
 export function minorUnitsToDecimal(minor: number): string {
+  // A fraction of a penny has no decimal text with two places: refuse it rather than write "0.40.5".
+  if (!Number.isSafeInteger(minor)) throw new RangeError(`${minor} is not a whole number of minor units`);
   const sign = minor < 0 ? "-" : "";
   const abs = Math.abs(minor);
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A timestamp's date and time, and its offset (`Z`, `+01:00`, `+0100`) when it has one. */
+const ISO_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** True for a real calendar date written `YYYY-MM-DD`. */
 export function isCalendarDate(text: string): boolean {
@@ -75,6 +80,14 @@ export function toCalendarDate(iso: string, timeZone: string): string {
     if (!isCalendarDate(text)) throw new RangeError(`"${text}" is not a calendar date`);
     return text;
   }
+  const stamp = ISO_TIMESTAMP.exec(text);
+  const datePart = stamp?.[1];
+  // `new Date` rolls 30 February over into March: check the written date first.
+  if (datePart !== undefined && !isCalendarDate(datePart)) throw new RangeError(`"${text}" is not a calendar date`);
+  // A wall-clock time without an offset is already local to the side that wrote it (ONLYOFFICE
+  // reads "no offset" as portal time; Plannr's seeds show UK wall times): its date is the date.
+  // `new Date` would read it in the process's own zone and could move it a day.
+  if (datePart !== undefined && stamp?.[2] === undefined) return datePart;
   const instant = new Date(text);
   if (Number.isNaN(instant.getTime())) throw new RangeError(`"${text}" is not an ISO-8601 date or timestamp`);
   const parts = new Intl.DateTimeFormat("en-CA", {

@@ -4,7 +4,7 @@
 import type { Mapping } from "../core/mapping.js";
 import type { PersonInfo, RecordIssue } from "../core/records.js";
 import type { PersonRef, Reference, StaffRef } from "../core/reference.js";
-import { StatusCatalog } from "../mapping/status.js";
+import { StatusCatalog } from "../core/status-catalog.js";
 
 function countKeys<T extends { key: string | null }>(items: readonly T[], keep: (item: T) => boolean): Map<string, number> {
   const counts = new Map<string, number>();

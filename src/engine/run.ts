@@ -135,6 +135,7 @@ export class EngineRun {
       throw new CaseSyncError("CS_CONFIG", "the mapping has no onlyoffice.linkField (the ONLYOFFICE case field holding the Plannr uuid); run `case-sync init --create-link-fields`", { field: "onlyoffice.linkField" });
     }
     await this.checkIdentity();
+    this.logger.info({ runId: this.runId, command: this.command() }, "run started");
     this.progress({ phase: "reference", done: 0 });
     const [plannrRef, onlyofficeRef] = await Promise.all([plannr.listReference(), onlyoffice.listReference()]);
     if (onlyofficeRef.integrationUser !== null && !onlyofficeRef.integrationUser.isAdmin) {
@@ -166,6 +167,9 @@ export class EngineRun {
       takeSnapshot(onlyoffice.listCases(), { side: "onlyoffice", scope, needsCase: needs(byOnlyoffice, "onlyoffice"), refine, progress: this.progress }),
     ]);
     this.snapshots = { plannr: pSnap, onlyoffice: oSnap };
+    for (const snap of [pSnap, oSnap]) {
+      this.logger.info({ side: snap.side, records: snap.records.size, invalid: snap.invalid.size, complete: snap.complete, pages: snap.pages }, `scanned ${snap.side}`);
+    }
     for (const snap of [pSnap, oSnap]) {
       // A scan refused outright (credentials, rights) means nothing else will work either.
       if (snap.failure && (ABORTING_CODES.has(snap.failure.code) || snap.failure.code === "CS_FORBIDDEN")) throw snap.failure;
@@ -223,6 +227,10 @@ export class EngineRun {
       migrating: this.mode.kind === "migrate",
     });
     const conflicts = this.conflictReports(plan.conflicts);
+    this.logger.info(
+      { updates: plan.updates.length, creates: plan.creates.length, deletes: plan.deletes.length, conflicts: plan.conflicts.length, unchanged: plan.unchanged },
+      "planned",
+    );
     const stampOps = pairing.stampRepairs.map((r): WriteOp => onlyoffice.encodeStamp(r.onlyofficeId, r.plannrId));
     if (!this.writes) {
       const planned = [...plan.updates.flatMap((w) => [...w.opsPlannr, ...w.opsOnlyoffice]), ...stampOps, ...plan.creates.flatMap((c) => [...c.ops, ...c.sourceOps]), ...plan.deletes.flatMap((d) => d.ops)];
@@ -382,6 +390,7 @@ export class EngineRun {
       linksRemoved: parts.linksRemoved ?? 0,
       ...(parts.items ? { items: parts.items } : {}),
     });
+    this.logger.info({ runId: this.runId, exitCode: report.exitCode, durationMs: report.durationMs, abort: report.abort?.code }, "run finished");
     if (this.writes && abort?.code !== "CS_LOCKED") {
       const summary = { exitCode: report.exitCode, conflicts: report.conflicts.length, errors: report.errors.length, plannr: report.sides.plannr.operations, onlyoffice: report.sides.onlyoffice.operations };
       await this.deps.store.finishRun(this.runId, report.finishedAt, report.exitCode, summary).catch(() => undefined);

@@ -3,7 +3,7 @@
 // group, one policy: this module only says what each side reads as a change and what the group
 // should become when one side alone changed. Both-sides changes go to the conflict policy.
 import type { StatusGroup } from "../core/case.js";
-import type { StatusCatalog } from "../mapping/status.js";
+import type { StatusCatalog } from "../core/status-catalog.js";
 
 export interface StatusReading {
   /** Plannr's status (name always known for a decodable record). */
