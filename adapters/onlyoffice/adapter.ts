@@ -17,7 +17,7 @@ import { OnlyofficeClient, type Validated } from "./client.js";
 import { decodeCase } from "./codec.js";
 import { ENDPOINTS, endpointPath, onlyofficeProfile } from "./profile.js";
 import { NativeCaseSchema, type NativeCase } from "./schemas.js";
-import { encodeCreate, encodeUpdate, NEW_CASE_ID } from "./writes.js";
+import { encodeCreate, encodeDelete, encodeStamp, encodeUpdate, NEW_CASE_ID } from "./writes.js";
 
 export interface OnlyofficeAdapterOptions {
   connection: OnlyofficeConnection;
@@ -56,6 +56,8 @@ export class OnlyofficeAdapter implements CrmAdapter {
   private readonly baseUrl: string;
   private catalog: OnlyofficeCatalog | null = null;
   private loading: Promise<OnlyofficeCatalog> | null = null;
+  /** Person contacts being created, by normalized e-mail (see `createContact`). */
+  private readonly creatingContacts = new Map<string, Promise<number>>();
 
   constructor(options: OnlyofficeAdapterOptions) {
     const http = HttpOptionsSchema.parse(options.http ?? {});
@@ -162,25 +164,28 @@ export class OnlyofficeAdapter implements CrmAdapter {
           await this.client.send(op.method, op.path, op.body, id);
         }
       } catch (error) {
+        // Deleting a case that is already gone answers 404 (reference "Cases"): the goal is met.
+        if (op.kind === "case.delete" && error instanceof CaseSyncError && error.code === "CS_NOT_FOUND") continue;
         throw failureOf(error, id, op);
       }
     }
   }
 
+  encodeStamp(id: string, value: string | null): WriteOp {
+    return encodeStamp(id, value, this.mapping);
+  }
+
+  encodeDelete(id: string): WriteOp {
+    return encodeDelete(id);
+  }
+
+  /** One code path with plans: the op `encodeStamp` describes, sent by `applyWrites`. */
   async setStamp(id: string, value: string | null): Promise<void> {
-    const linkField = this.mapping.onlyoffice.linkField;
-    if (linkField === null) throw new CaseSyncError("CS_CONFIG", "no onlyoffice.linkField is mapped", { side: "onlyoffice", record: id });
-    // The per-field POST is the only way to clear a value; `""` clears (reference "Custom fields").
-    await this.client.send("POST", endpointPath(ENDPOINTS.setField, { id, fieldid: linkField }), { fieldValue: value ?? "" }, id);
+    await this.applyWrites(id, [this.encodeStamp(id, value)]);
   }
 
   async deleteCase(id: string): Promise<void> {
-    try {
-      await this.client.send("DELETE", endpointPath(ENDPOINTS.deleteCase, { id }), undefined, id);
-    } catch (error) {
-      if (error instanceof CaseSyncError && error.code === "CS_NOT_FOUND") return;
-      throw error;
-    }
+    await this.applyWrites(id, [this.encodeDelete(id)]);
   }
 
   requestCount(): number {
@@ -225,12 +230,26 @@ export class OnlyofficeAdapter implements CrmAdapter {
     }
   }
 
-  /** Creates a person contact with its e-mail, unless one with that key appeared meanwhile. */
+  /**
+   * Creates a person contact with its e-mail, unless one with that key appeared meanwhile. The
+   * engine applies records concurrently, and a new client often has several cases: callers that
+   * ask for the same e-mail while its creation is in flight share it, since a second contact with
+   * that e-mail would make the key ambiguous from then on (never matched again).
+   */
   private async createContact(contact: ContactCreate): Promise<number> {
     const catalog = await this.loadCatalog(false);
     const key = normalizeEmail(contact.email);
     const existing = key === null ? null : catalog.personKeys.resolve(key);
     if (existing !== null) return Number(existing);
+    if (key === null) return this.createPerson(catalog, contact);
+    const pending = this.creatingContacts.get(key);
+    if (pending !== undefined) return pending;
+    const creation = this.createPerson(catalog, contact).finally(() => this.creatingContacts.delete(key));
+    this.creatingContacts.set(key, creation);
+    return creation;
+  }
+
+  private async createPerson(catalog: OnlyofficeCatalog, contact: ContactCreate): Promise<number> {
     const id = await this.client.createPerson(contact);
     catalog.addContact({
       id,

@@ -17,12 +17,15 @@ import { selectOptions, type OnlyofficeCatalog } from "./catalog.js";
 import { FIELD_TYPE, type NativeCase } from "./schemas.js";
 
 /**
- * What `encodeWrites` needs later without another request: the privacy exactly as read (the
- * integration user included: a PUT resends it), member contact ids (set deltas are applied to the
- * native set, so members the canonical model does not carry are never touched), and the text of
- * every mapped field (to know whether a cleared value needs the per-field POST).
+ * What `encodeWrites` needs later without another request: the title and the privacy exactly as
+ * read (every PUT resends both: the title is stored raw, untrimmed, so resending the normalized one
+ * would rewrite it, and a whitespace-only title would be refused with a 400), member contact ids
+ * (set deltas are applied to the native set, so members the canonical model does not carry are
+ * never touched), and the text of every mapped field (to know whether a cleared value needs the
+ * per-field POST). `title` is optional so carries kept from an older version still parse.
  */
 export const OnlyofficeCarrySchema = z.object({
+  title: z.string().optional(),
   isPrivate: z.boolean(),
   accessList: z.array(z.string()),
   memberIds: z.array(z.number().int()),
@@ -174,6 +177,7 @@ export function decodeCase(native: NativeCase, ctx: DecodeContext): CaseRecord {
     createdAt,
   });
   const carry: OnlyofficeCarry = {
+    title: native.title,
     isPrivate: native.isPrivate,
     accessList: native.accessList,
     memberIds: native.members.map((m) => m.id),

@@ -110,7 +110,9 @@ export function onlyofficeProfile(mapping: Mapping, concurrency?: number): Onlyo
 /**
  * ONLYOFFICE's deterministic 500s (reference "Transport and auth", "Custom fields", "Cases"): a
  * failed login is an auth error, an unknown or missing custom field and an over-long title are
- * validation errors; any other 500 is upstream trouble and is not retried.
+ * validation errors; any other 500 is upstream trouble and is not retried. The per-field POST
+ * fails only for an unknown field or a missing `fieldValue` ("no case/access checks"), and then
+ * with a bare NullReferenceException message that names neither: the endpoint alone decides.
  */
 export function classifyOnlyoffice(status: number, body: unknown, context: CallContext): CaseSyncError | null {
   if (status !== 500) return null;
@@ -120,6 +122,7 @@ export function classifyOnlyoffice(status: number, body: unknown, context: CallC
   if (context.endpoint === endpointLabel(ENDPOINTS.login) || /authentication failed/i.test(detail)) {
     return new CaseSyncError("CS_AUTH", message, base);
   }
+  if (context.endpoint === endpointLabel(ENDPOINTS.setField)) return new CaseSyncError("CS_VALIDATION", message, base);
   if (/custom\s*field|field\s*id|fieldid|fieldvalue/i.test(detail)) return new CaseSyncError("CS_VALIDATION", message, base);
   if (/title/i.test(detail) && /long|length|255|truncat|exceed/i.test(detail)) {
     return new CaseSyncError("CS_VALIDATION", message, { ...base, field: "title" });

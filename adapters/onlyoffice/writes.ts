@@ -116,7 +116,8 @@ export function encodeUpdate(input: EncodeInput, ctx: EncodeContext): EncodeResu
   });
 
   const putGroups: FieldGroup[] = [];
-  let title = record.case.title;
+  // Resent as read unless the title group itself changes (reference: title required on every PUT).
+  let title = carry.title ?? record.case.title;
   if (set.has("title") && target.title !== record.case.title) {
     const problem = titleProblem(target.title);
     if (problem === null) {
@@ -196,6 +197,40 @@ export function encodeUpdate(input: EncodeInput, ctx: EncodeContext): EncodeResu
     ops.push(op("members.remove", ENDPOINTS.removeMember, { contactid }, ["participants"], undefined, `remove contact ${contactid} from case ${id}`));
   }
   return { ops, issues };
+}
+
+/**
+ * The link stamp through the per-field endpoint (`POST crm/case/{id}/customfield/{fieldid}`):
+ * it touches nothing else, and `""` is the only way to clear a value (reference "Custom fields").
+ * The link field is never a field group (invariant 6), so the op carries none.
+ */
+export function encodeStamp(id: string, value: string | null, mapping: Mapping): WriteOp {
+  const linkField = mapping.onlyoffice.linkField;
+  if (linkField === null) throw new CaseSyncError("CS_CONFIG", "no onlyoffice.linkField is mapped", { side: "onlyoffice", record: id });
+  return {
+    side: "onlyoffice",
+    record: id,
+    kind: "stamp",
+    method: ENDPOINTS.setField.method,
+    path: endpointPath(ENDPOINTS.setField, { id, fieldid: linkField }),
+    groups: [],
+    body: { fieldValue: value ?? "" },
+    summary: value === null ? `clear the link stamp (field ${linkField}) on case ${id}` : `stamp case ${id} with ${value} (field ${linkField})`,
+  };
+}
+
+/** `DELETE crm/case/{id}` (delete policy `propagate`); never the batch deletes (reference trap 10). */
+export function encodeDelete(id: string): WriteOp {
+  return {
+    side: "onlyoffice",
+    record: id,
+    kind: "case.delete",
+    method: ENDPOINTS.deleteCase.method,
+    path: endpointPath(ENDPOINTS.deleteCase, { id }),
+    groups: [],
+    body: undefined,
+    summary: `delete case ${id}`,
+  };
 }
 
 /** Placeholder for the id of a case that does not exist yet (filled in by `createCase`). */

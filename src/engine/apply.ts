@@ -41,11 +41,15 @@ export interface ApplyResult {
 }
 
 /** Errors after which a create may or may not have happened: the journal entry stays pending. */
+/** Consecutive creates lost to the network after which the side counts as unreachable. */
+const NETWORK_FAILURES_TO_ABORT = 3;
+
 const UNKNOWN_OUTCOME = new Set(["CS_TIMEOUT", "CS_NETWORK", "CS_UPSTREAM", "CS_SCHEMA", "CS_RATE_LIMIT", "CS_INTERNAL"]);
 
 export class Applier {
   private readonly result: ApplyResult = { applied: [], issues: [], abort: null, linksAdded: 0, linksRemoved: 0, created: [] };
   private done = 0;
+  private createNetworkFailures = 0;
 
   constructor(private readonly ctx: ApplyContext) {}
 
@@ -187,7 +191,10 @@ export class Applier {
       });
     } catch (error) {
       const e = toCaseSyncError(error, { side: work.to });
-      if (ABORTING_CODES.has(e.code)) this.fail(e, work.to, null, null);
+      // One lost connection on a create (a stale keep-alive socket, a dropped answer) is that
+      // record's problem: the journal settles it next run. Several in a row: the side is down.
+      const networkBlip = (e.code === "CS_NETWORK" || e.code === "CS_TIMEOUT") && (this.createNetworkFailures += 1) < NETWORK_FAILURES_TO_ABORT;
+      if (ABORTING_CODES.has(e.code) && !networkBlip) this.fail(e, work.to, null, null);
       else if (UNKNOWN_OUTCOME.has(e.code)) {
         // The journal entry stays pending: the next run adopts the case if it was made.
         this.result.issues.push({ severity: "error", side: work.to, record: e.record ?? null, field: null, code: e.code, message: `copy of ${work.from} case ${work.sourceId}: outcome unknown (${e.message}); the next run adopts it if it was made, and never creates it twice` });
@@ -198,6 +205,7 @@ export class Applier {
       this.tick(total);
       return;
     }
+    this.createNetworkFailures = 0;
     this.result.created.push({ side: work.to, id: created.id, sourceId: work.sourceId });
     this.result.issues.push(...work.issues.filter((i) => i.severity === "error").map((i) => ({ ...i, record: created.id })));
     const base = createdBase(work);

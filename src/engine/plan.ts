@@ -4,13 +4,13 @@
 import type { Case } from "../core/case.js";
 import type { Side } from "../core/errors.js";
 import type { CrmAdapter } from "../core/ports.js";
-import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
+import type { CaseRecord, ChangeSet, RecordIssue, WriteOp } from "../core/records.js";
 import type { Conflict, Link, Tombstone } from "../core/state.js";
 import { createsFrom } from "./context.js";
 import { decidePair, type Decision, type PairDecision, type PairInput } from "./diff.js";
 import type { NewLink, Pairing } from "./links.js";
 import type { RecordSummary, Snapshot } from "./snapshot.js";
-import { groupEquals, viewHash, type ViewScope } from "./view.js";
+import { groupEquals, viewHash, viewValue, type ViewScope } from "./view.js";
 
 /** Stands for the uuid of a Plannr case not created yet, in planned stamp writes. */
 export const NEW_PLANNR_ID = "{new Plannr uuid}";
@@ -268,18 +268,29 @@ function targetFromOnlyoffice(ctx: PlanContext, c: Case): Case | string {
   const named = c.status.statusName === null ? undefined : catalog.get(c.status.statusName);
   const status = named ?? catalog.defaultFor(c.status.closed);
   if (!status) return `no Plannr status to give a ${c.status.closed ? "closed" : "open"} case (set closedStatus/openStatus in the mapping)`;
-  return { ...c, status: { closed: status.closed, statusName: status.name } };
+  // Plannr needs a client: with none that it can tell, the mapping's default client is the copy's
+  // client, and (when carried) the source gets it too, so the pair agrees after this run.
+  const clients = viewValue(ctx.scope, "participants", c) as string[];
+  const fallback = ctx.scope.directory.defaultClientKey;
+  const participants = clients.length === 0 && fallback !== null ? [...c.participants, fallback] : c.participants;
+  return { ...c, participants, status: { closed: status.closed, statusName: status.name } };
 }
 
 /** Groups where the source reads differently from the copy made of it get written back to the source. */
 function alignSource(ctx: PlanContext, record: RecordSummary, target: Case): WriteOp[] {
   const source = record.case;
   if (source === null) return [];
-  const set = ctx.scope.settings.groups
-    .filter((g) => g.group !== "participants" && g.group !== "assignees" && !groupEquals(ctx.scope, g.group, source, target))
-    .map((g) => g.group);
-  if (set.length === 0) return [];
-  return ctx.adapters[record.side].encodeWrites({ record: toRecord(record, source), target, changes: { set } }).ops;
+  const changes: ChangeSet = { set: [] };
+  for (const { group } of ctx.scope.settings.groups) {
+    if (groupEquals(ctx.scope, group, source, target)) continue;
+    if (group === "participants" || group === "assignees") {
+      const from = viewValue(ctx.scope, group, source) as string[];
+      const to = viewValue(ctx.scope, group, target) as string[];
+      changes[group] = { add: to.filter((k) => !from.includes(k)), remove: from.filter((k) => !to.includes(k)) };
+    } else changes.set.push(group);
+  }
+  if (changes.set.length === 0 && !changes.participants && !changes.assignees) return [];
+  return ctx.adapters[record.side].encodeWrites({ record: toRecord(record, source), target, changes, people: ctx.scope.directory.people() }).ops;
 }
 
 function planCreates(ctx: PlanContext, from: Side, records: readonly RecordSummary[], plan: Plan): void {

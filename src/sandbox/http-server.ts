@@ -171,7 +171,8 @@ export class SandboxServer {
     this.server = http.createServer((req, res) => {
       void this.handle(req, res);
     });
-    this.server.keepAliveTimeout = 5_000;
+    // Like the real servers (nginx 75 s, IIS 120 s): idle keep-alive sockets outlive a phase gap.
+    this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       this.server?.once("error", reject);
       this.server?.listen(port, host, () => resolve());

@@ -58,10 +58,19 @@ function headerValue(headers: Record<string, unknown>, name: string): string | n
 /** Seconds or an HTTP date, as `Retry-After` allows; null when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
   if (value === null) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
+  const text = value.trim();
+  // RFC 9110: delay-seconds is digits only. `Number` alone would read "" as 0 (no wait at all)
+  // and "0x10" as 16; `Date.parse` would read "-5" or "1.5" as dates in 2001.
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  if (!/[a-z]/i.test(text)) return null;
+  const date = Date.parse(text);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/** A count header (`X-Ratelimit-Remaining`): digits only; a blank or garbled value is no figure. */
+function parseCount(value: string | null): number | null {
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return null;
+  return Number(value);
 }
 
 export class RateLimiter {
@@ -98,12 +107,13 @@ export class RateLimiter {
   /** Reads the rate-limit headers of any response (including a 429). */
   observe(headers: Record<string, unknown>, status: number): void {
     const now = this.clock.now().getTime();
-    const remaining = Number(headerValue(headers, this.policy.remainingHeader));
-    if (headerValue(headers, this.policy.remainingHeader) !== null && Number.isFinite(remaining)) {
+    const remaining = parseCount(headerValue(headers, this.policy.remainingHeader));
+    if (remaining !== null) {
       this.state.serverRemaining = remaining;
       this.state.sentSinceObservation = 0;
     }
-    if (status === 429) {
+    // A 429, or a 503 that says when to come back, pauses every caller of this side.
+    if (status === 429 || (status === 503 && headerValue(headers, this.policy.retryAfterHeader) !== null)) {
       const retryAfter = parseRetryAfter(headerValue(headers, this.policy.retryAfterHeader), now) ?? this.policy.windowMs / 10;
       this.state.blockedUntil = Math.max(this.state.blockedUntil, now + retryAfter);
     }

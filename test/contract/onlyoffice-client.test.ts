@@ -582,6 +582,32 @@ describe("writes", () => {
     expect(bodies).toEqual([{ fieldValue: STAMP }, { fieldValue: "" }]);
   });
 
+  it("applies the ops encodeStamp and encodeDelete describe; a 404 on a case.delete is done, on anything else it fails", async () => {
+    const { adapter, scope } = await ready();
+    const bodies: unknown[] = [];
+    scope
+      .post("/api/2.0/crm/case/17/customfield/13", (body) => (bodies.push(body), true))
+      .reply(201, envelope({ id: 13 }))
+      .delete("/api/2.0/crm/case/17")
+      .reply(200, envelope(oneCase(17)))
+      .delete("/api/2.0/crm/case/18")
+      .reply(404, raw("error-not-found.json"))
+      .post("/api/2.0/crm/case/19/customfield/13")
+      .reply(404, raw("error-not-found.json"));
+    await adapter.applyWrites("17", [adapter.encodeStamp("17", STAMP), adapter.encodeDelete("17")]);
+    await adapter.applyWrites("18", [adapter.encodeDelete("18")]);
+    expect(bodies).toEqual([{ fieldValue: STAMP }]);
+    expect((await failure(adapter.applyWrites("19", [adapter.encodeStamp("19", STAMP)]))).code).toBe("CS_NOT_FOUND");
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("maps a 500 on the per-field POST (unknown field: a bare NullReferenceException) to CS_VALIDATION", async () => {
+    const { adapter, scope } = await ready();
+    scope.post("/api/2.0/crm/case/17/customfield/13").reply(500, { status: 1, statusCode: 500, error: { message: "Object reference not set to an instance of an object." } });
+    expect(await failure(adapter.setStamp("17", STAMP))).toMatchObject({ code: "CS_VALIDATION", record: "17", status: 500 });
+    expect(scope.isDone()).toBe(true);
+  });
+
   it("deletes a case; a 404 means it is already gone", async () => {
     const { adapter, scope } = await ready();
     scope.delete("/api/2.0/crm/case/17").reply(200, envelope(oneCase(17))).delete("/api/2.0/crm/case/18").reply(404, raw("error-not-found.json"));

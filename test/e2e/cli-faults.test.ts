@@ -65,7 +65,8 @@ describe("CLI under faults", () => {
     const before = w.sandboxes.onlyoffice.listCases().length;
     w.sandboxes.onlyoffice.server.addFault({ kind: "drop-response", method: "POST", path: /^\/api\/2\.0\/crm\/case$/, after: 3, times: 1 });
     const first = parseJson<RunReport>(await w.run(["migrate", "--from", "plannr", "--json"]));
-    expect(first.exitCode).toBe(4); // the network error is reported; nothing is guessed
+    expect(first.exitCode).toBe(3); // reported as that record's error, outcome unknown; nothing guessed
+    expect(first.errors.some((e) => e.code === "CS_NETWORK")).toBe(true);
     const second = parseJson<RunReport>(await w.run(["migrate", "--from", "plannr", "--json"]));
     expect(second.exitCode).toBe(0);
     expect(w.sandboxes.onlyoffice.listCases().length).toBe(before + 12);

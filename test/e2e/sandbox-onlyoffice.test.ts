@@ -171,6 +171,28 @@ describe("bodies", () => {
     expect(stored.customFields).toEqual({ 1: "Coffee", 6: "Barclays", 9: "12.50" });
   });
 
+  it("binds a body only under the JSON or form media type (charset allowed)", async () => {
+    const { api, sim } = await start();
+    const target = sim.listCases().find((c) => !c.isPrivate)!;
+    const body = JSON.stringify({ title: "Sent as text" });
+    // Not bound: the PUT has no title, which the portal refuses.
+    const plain = await api.put(`crm/case/${target.id}`, body, { headers: { "Content-Type": "text/plain" } });
+    expect(plain.status).toBe(400);
+    const vendor = await api.put(`crm/case/${target.id}`, body, { headers: { "Content-Type": "application/vnd.api+json" } });
+    expect(vendor.status).toBe(400);
+    expect(sim.getCase(target.id)!.title).toBe(target.title);
+    const charset = await api.put(`crm/case/${target.id}`, body, { headers: { "Content-Type": "application/json; charset=utf-8" } });
+    expect(charset.status).toBe(200);
+    expect(sim.getCase(target.id)!.title).toBe("Sent as text");
+  });
+
+  it("does not bind a login sent under another media type either", async () => {
+    const { world, as } = await start();
+    const login = JSON.stringify({ userName: world.onlyofficeUsername, password: world.onlyofficePassword });
+    expect((await as(null).post("authentication", login, { headers: { "Content-Type": "text/plain" } })).status).toBe(500);
+    expect((await as(null).post("authentication", login, { headers: { "Content-Type": "application/json" } })).status).toBe(201);
+  });
+
   it("refuses a bool that is not true/false with 400", async () => {
     const { api } = await start();
     const res = await api.post("crm/case", { title: "Bad bool", isPrivate: "yes" });
@@ -210,10 +232,13 @@ describe("paging", () => {
     expect(past.data.count).toBeUndefined();
   });
 
-  it("defaults count to 25", async () => {
-    const { api } = await start();
+  it("defaults count to the shipped config's 1000, cut to the portal's cap like any ask", async () => {
+    const { api } = await start({ world: createWorld({ seed: 42, cases: 40, onlyofficeCases: 1200 }) });
     const res = await api.get("crm/case/filter");
-    expect(res.data.count).toBe(25);
+    expect(res.data.count).toBe(1000);
+    expect(res.data).toMatchObject({ total: 1200, nextIndex: 1001 });
+    const capped = await start({ pageCap: 7 });
+    expect((await capped.api.get("crm/case/filter")).data.count).toBe(7);
   });
 
   it("sorts by Title with open cases first, and by Id plainly", async () => {

@@ -131,8 +131,6 @@ function links0(world: World, side: "plannr" | "onlyoffice"): Set<string> {
 }
 
 async function checkInvariants(world: World): Promise<void> {
-  const current = await world.store.listLinks();
-  world.linkedIds = { plannr: new Set(current.map((l) => l.plannrId)), onlyoffice: new Set(current.map((l) => l.onlyofficeId)) };
   // Settle: clean runs until nothing is written (bounded).
   let report: RunReport | "crashed" = "crashed";
   for (let i = 0; i < 4; i += 1) {
@@ -147,6 +145,8 @@ async function checkInvariants(world: World): Promise<void> {
   // adopted safely: it waits as a "copy" conflict. Do what the user would do: link the real copy
   // if the engine made one, or say that none of the candidates is the copy. Then settle.
   const copies = (await world.store.listConflicts({ status: "pending" })).filter((c) => c.group === "copy");
+  const linkedNow = await world.store.listLinks();
+  world.linkedIds = { plannr: new Set(linkedNow.map((l) => l.plannrId)), onlyoffice: new Set(linkedNow.map((l) => l.onlyofficeId)) };
   for (const conflict of copies) {
     const journal = (await world.store.listPendingJournal()).find((e) => conflict.id === `copy-${e.id.slice(0, 8)}`);
     const made = journal ? world[journal.side].createdByEngine.find((id) => !links0(world, journal.side).has(id)) : undefined;

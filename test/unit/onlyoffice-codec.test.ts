@@ -17,7 +17,7 @@ import {
   PortalUserSchema,
   type NativeCase,
 } from "../../adapters/onlyoffice/schemas.js";
-import { encodeCreate, encodeUpdate } from "../../adapters/onlyoffice/writes.js";
+import { encodeCreate, encodeDelete, encodeStamp, encodeUpdate } from "../../adapters/onlyoffice/writes.js";
 
 const SAM = "6d2b8a10-0000-4000-8000-000000000001";
 const ALICE = "6d2b8a10-0000-4000-8000-000000000002";
@@ -219,7 +219,7 @@ describe("decodeCase", () => {
     expect(record.case).toEqual({ ...emptyCase(), title: "Mortgage – John", participants: ["jd-primary@example.com"], createdAt: "2023-01-10T12:00:00.000Z" });
     expect(record.stamp).toBeNull();
     expect(record.issues).toEqual([]);
-    expect(record.carry).toEqual({ isPrivate: false, accessList: [], memberIds: [102], fieldValues: {} });
+    expect(record.carry).toEqual({ title: "Mortgage – John", isPrivate: false, accessList: [], memberIds: [102], fieldValues: {} });
   });
 
   it("leaves undecodable groups out and reports each as an error naming the group", () => {
@@ -385,11 +385,17 @@ describe("encodeUpdate", () => {
     expect(ops[0]!.body).toMatchObject({ isPrivate: true, accessList: (rec.carry as OnlyofficeCarry).accessList });
   });
 
-  it("keeps the record's title on a PUT the title group is not part of", () => {
+  it("keeps the record's title exactly as read on a PUT the title group is not part of", () => {
     const { rec, ctx } = record(1001);
+    // The portal stores titles raw: resending the trimmed canonical title would rewrite it.
+    expect(rec.case.title).toBe("Pension review – Jane Client");
     const { ops } = encodeUpdate({ record: rec, target: { ...rec.case, title: "Not planned", type: "Mortgage", groups: ["Leeds"] }, changes: { set: ["type", "groups"] } }, ctx);
-    expect(ops[0]!.body).toMatchObject({ title: "Pension review – Jane Client", customFieldList: [{ key: 11, value: "Mortgage" }, { key: 12, value: "Leeds" }] });
+    expect(ops[0]!.body).toMatchObject({ title: "  Pension review – Jane Client  ", customFieldList: [{ key: 11, value: "Mortgage" }, { key: 12, value: "Leeds" }] });
     expect(ops[0]!.rereadFirst).toBe(true);
+    // A carry from before the title was kept falls back to the canonical title.
+    const { title: _title, ...olderCarry } = rec.carry as OnlyofficeCarry;
+    const older = encodeUpdate({ record: { ...rec, carry: olderCarry }, target: { ...rec.case, type: "Mortgage", groups: ["Leeds"] }, changes: { set: ["type", "groups"] } }, ctx);
+    expect(older.ops[0]!.body).toMatchObject({ title: "Pension review – Jane Client" });
   });
 
   it("sets a single changed field through the per-field endpoint: nothing else is resent, so no re-read", () => {
@@ -575,6 +581,45 @@ describe("encodeCreate", () => {
     expect(ops[1]!.body).toMatchObject({ members: [101], customFieldList: [{ key: 8, value: "Lost" }, { key: 13, value: STAMP }] });
     expect(ops[2]!.path).toBe("/api/2.0/crm/case/{id}/close");
     expect(issues.filter((i) => i.severity === "error").map((i) => i.field)).toEqual(["custom:favourite_drink"]);
+  });
+});
+
+describe("encodeStamp and encodeDelete", () => {
+  it("writes the stamp through the link field's per-field POST, carrying no field group", () => {
+    const { mapping } = setup();
+    expect(encodeStamp("17", STAMP, mapping)).toEqual({
+      side: "onlyoffice",
+      record: "17",
+      kind: "stamp",
+      method: "POST",
+      path: "/api/2.0/crm/case/17/customfield/13",
+      groups: [],
+      body: { fieldValue: STAMP },
+      summary: expect.stringContaining(STAMP),
+    });
+  });
+
+  it("clears the stamp with an empty value (the only way to clear a field)", () => {
+    const { mapping } = setup();
+    expect(encodeStamp("17", null, mapping)).toMatchObject({ kind: "stamp", path: "/api/2.0/crm/case/17/customfield/13", body: { fieldValue: "" } });
+  });
+
+  it("needs a mapped link field", () => {
+    const mapping = mappingWith({ onlyoffice: { linkField: null } });
+    expect(() => encodeStamp("17", STAMP, mapping)).toThrow(expect.objectContaining({ code: "CS_CONFIG", record: "17" }) as Error);
+  });
+
+  it("deletes one case by id, never through the batch endpoints", () => {
+    expect(encodeDelete("17")).toEqual({
+      side: "onlyoffice",
+      record: "17",
+      kind: "case.delete",
+      method: "DELETE",
+      path: "/api/2.0/crm/case/17",
+      groups: [],
+      body: undefined,
+      summary: "delete case 17",
+    });
   });
 });
 

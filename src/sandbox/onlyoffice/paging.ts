@@ -1,5 +1,6 @@
 // List paging as ApiContext and the CRM filter endpoints do it (reference: "Paging and filters"):
-// `startIndex`, `count` (default 25 in code; silently cut to the portal's cap), `sortBy`,
+// `startIndex`, `count` (default and maximum 1000 in the shipped config, whose default is what a
+// portal answers, not the code default of 25; silently cut to the portal's cap), `sortBy`,
 // `sortOrder=descending`, `filterValue`. `total` is the true count only when the page is full:
 // a short page reports `startIndex + returned` (so past the end it is `startIndex`). `nextIndex`
 // is one too far, as the real one.
@@ -21,7 +22,8 @@ export interface PageMeta {
   nextIndex?: number;
 }
 
-export const DEFAULT_COUNT = 25;
+/** The shipped config's default `count` (the code's own default, 25, is overridden by it). */
+export const DEFAULT_COUNT = 1000;
 
 function queryValue(query: URLSearchParams, name: string): string | null {
   const wanted = name.toLowerCase();

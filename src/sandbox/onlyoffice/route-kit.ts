@@ -41,6 +41,18 @@ export const UNAUTHORIZED: SandboxResponse = { status: 401, body: "Unauthorized"
 
 const stripJson = (value: string): string => (value.endsWith(".json") ? value.slice(0, -".json".length) : value);
 
+const BODY_MEDIA_TYPES = new Set(["application/json", "application/x-www-form-urlencoded"]);
+
+/**
+ * The body as the portal binds it: only under `application/json` (the exact media type, parameters
+ * such as a charset allowed) or form-urlencoded (reference "Transport and auth"). The shared shell
+ * parses any body it can; anything else is not seen by the API (a PUT without its title is a 400).
+ */
+export function boundBody(request: SandboxRequest): unknown {
+  const mediaType = String(request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  return BODY_MEDIA_TYPES.has(mediaType) ? request.body : undefined;
+}
+
 export function answer(method: string, run: () => ApiResult): SandboxResponse {
   try {
     const result = run();
@@ -61,7 +73,7 @@ export function apiRoute(context: PortalContext, method: string, pattern: string
     const call: Call = {
       request,
       // GET reads the query only.
-      args: new Args(request.query, method === "GET" ? undefined : request.body),
+      args: new Args(request.query, method === "GET" ? undefined : boundBody(request)),
       actor,
       viewer: { state: context.state, actor, utcOffsetMinutes: context.utcOffsetMinutes },
       id: (name) => {

@@ -4,14 +4,14 @@ import { Args } from "./args.js";
 import { addContactInfo, createPerson, filterContacts, findByContactInfo, parseCategory, parseInfoType, parseListView, parseShareType, readContact, sortContacts } from "./contacts.js";
 import { badArgument, notFound } from "./errors.js";
 import { readPageRequest, takePage } from "./paging.js";
-import { API, answer, apiRoute, type PortalContext } from "./route-kit.js";
+import { API, answer, apiRoute, boundBody, type PortalContext } from "./route-kit.js";
 import { contactFull, contactInfoResource, formatApiDate, personResource } from "./serialize.js";
 
 /** The one anonymous method: answers 201 `{token, expires}`, or the portal's 500. */
 function authenticationRoutes(ctx: PortalContext): Route[] {
   const handler = (request: SandboxRequest) =>
     answer("POST", () => {
-      const args = new Args(request.query, request.body);
+      const args = new Args(request.query, boundBody(request));
       const { token, expires } = ctx.auth.login(args.string("userName"), args.string("password"));
       return { response: { token, expires: formatApiDate(expires, ctx.utcOffsetMinutes) } };
     });
