@@ -1,9 +1,11 @@
 // The Plannr side of the CrmAdapter port (SPEC §1): the client for HTTP, the catalog for the
 // firm's reference lists (cached by `listReference`), the codec and the write encoder for
 // translation. Facts relied on (reference "Cases"): the create is answered 200 or 201 with the
-// case, takes no custom fields, and is never retried (invariant 6); `DELETE /cases/{uuid}` answers
-// 204, and a 404 there means the case is already gone; `GET /logins` lists the token's logins,
-// each with `account.uuid`.
+// case, takes no custom fields, and is never retried (invariant 6); the create and its PUT ask
+// for `include=participants,custom_fields` so that their answers are the whole case and a create
+// costs one POST, plus one PUT only when there are custom values (SPEC §8) — an answer without
+// them [D] is read back with one GET; `DELETE /cases/{uuid}` answers 204, and a 404 there means
+// the case is already gone; `GET /logins` lists the token's logins, each with `account.uuid`.
 import type { Case } from "../../src/core/case.js";
 import { ABORTING_CODES, CaseSyncError, toCaseSyncError } from "../../src/core/errors.js";
 import type { HttpOptions, PlannrConnection } from "../../src/core/config.js";
@@ -15,7 +17,8 @@ import type { RetryPolicy } from "../../src/transport/retry.js";
 import { PlannrCatalog } from "./catalog.js";
 import { PlannrClient } from "./client.js";
 import { decodeCase, type CodecContext } from "./codec.js";
-import { ENDPOINTS, endpointPath, plannrProfile } from "./profile.js";
+import { plannrProfile } from "./profile.js";
+import { DELETE_KIND, encodeDelete, encodeStamp } from "./record-ops.js";
 import { AccountSchema, FieldDefinitionSchema, StatusSchema, type NativeCase } from "./schemas.js";
 import { CREATED_CASE_PATH, encodeCreate, encodeUpdate, groupOfNativeField } from "./writes.js";
 
@@ -70,10 +73,11 @@ export class PlannrAdapter implements CrmAdapter {
    * account header the token has no login for [D], which is the same answer: no.
    */
   async verifyAccount(): Promise<boolean> {
-    const wanted = this.accountUuid.toLowerCase();
+    // Exact: every other call sends the header as configured, and Plannr matches it exactly.
+    const wanted = this.accountUuid;
     try {
       const logins = await this.client.logins();
-      return logins.some((login) => login.account.uuid.toLowerCase() === wanted);
+      return logins.some((login) => login.account.uuid === wanted);
     } catch (error) {
       if (error instanceof CaseSyncError && error.code === "CS_FORBIDDEN") return false;
       throw error;
@@ -143,13 +147,18 @@ export class PlannrAdapter implements CrmAdapter {
     const ctx = await this.context();
     const [create, ...rest] = encodeCreate(target, options, ctx).ops;
     if (create === undefined) throw new CaseSyncError("CS_INTERNAL", "the create preview holds no request", { side: "plannr" });
-    const created = await this.client.createCase(create.body);
+    let created: { case: NativeCase | null; uuid: string };
+    try {
+      created = await this.client.createCase(create.body);
+    } catch (error) {
+      throw this.writeError(error, null, create);
+    }
     const uuid = created.uuid;
     let last: NativeCase | null = created.case;
     try {
       for (const follow of rest) {
-        const path = follow.path === CREATED_CASE_PATH ? endpointPath(ENDPOINTS.updateCase, { uuid }) : follow.path;
-        const answer = await this.client.send(follow.method, path, follow.body, uuid);
+        const answer =
+          follow.path === CREATED_CASE_PATH ? await this.client.updateCase(uuid, follow.body) : await this.client.send(follow.method, follow.path, follow.body, uuid);
         try {
           last = this.client.parseCase("updateCase", answer, uuid);
         } catch {
@@ -180,24 +189,28 @@ export class PlannrAdapter implements CrmAdapter {
       try {
         await this.client.send(op.method, op.path, op.body, id);
       } catch (error) {
+        // Deleting a case that is already gone leaves the state the op asked for.
+        if (op.kind === DELETE_KIND && error instanceof CaseSyncError && error.code === "CS_NOT_FOUND") continue;
         throw this.writeError(error, id, op);
       }
     }
   }
 
+  encodeStamp(id: string, value: string | null): WriteOp {
+    return encodeStamp(this.mapping, id, value);
+  }
+
+  encodeDelete(id: string): WriteOp {
+    return encodeDelete(id);
+  }
+
+  /** One code path with plans: the op `encodeStamp` shows is the request sent. */
   async setStamp(id: string, value: string | null): Promise<void> {
-    const field = this.mapping.plannr.mirrorField;
-    if (field === null) throw new CaseSyncError("CS_CONFIG", "no Plannr mirror field is configured (mapping plannr.mirrorField)", { side: "plannr", record: id });
-    await this.client.send("PUT", endpointPath(ENDPOINTS.updateCase, { uuid: id }), { custom_fields: { [field]: value } }, id);
+    await this.applyWrites(id, [this.encodeStamp(id, value)]);
   }
 
   async deleteCase(id: string): Promise<void> {
-    try {
-      await this.client.send("DELETE", endpointPath(ENDPOINTS.deleteCase, { uuid: id }), undefined, id);
-    } catch (error) {
-      if (error instanceof CaseSyncError && error.code === "CS_NOT_FOUND") return;
-      throw error;
-    }
+    await this.applyWrites(id, [this.encodeDelete(id)]);
   }
 
   requestCount(): number {
@@ -246,13 +259,15 @@ export class PlannrAdapter implements CrmAdapter {
     return native.participants !== undefined && (!needsFields || native.custom_fields !== undefined);
   }
 
-  private writeError(error: unknown, id: string, op: WriteOp): CaseSyncError {
-    const e = toCaseSyncError(error, { side: "plannr", record: id });
+  /** The error of one write, naming the record and the canonical group (`custom:drink`, not `custom_fields.favourite_drink`). */
+  private writeError(error: unknown, id: string | null, op: WriteOp): CaseSyncError {
+    const record = id ?? undefined;
+    const e = toCaseSyncError(error, { side: "plannr", record });
     const field = groupOfNativeField(e.field, this.mapping) ?? (op.groups.length === 1 ? op.groups[0] : undefined);
-    if (e.record === id && e.field === field) return e;
+    if (e.record === record && e.field === field) return e;
     return new CaseSyncError(e.code, e.message, {
       side: "plannr",
-      record: id,
+      record,
       field,
       endpoint: e.endpoint,
       status: e.status,

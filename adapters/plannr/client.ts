@@ -140,7 +140,8 @@ export class PlannrClient {
    * schema still yields the new uuid when it has one, so the caller can read the case back.
    */
   async createCase(body: unknown): Promise<{ case: NativeCase | null; uuid: string }> {
-    const response = await this.call("createCase", { body });
+    // Asking for the includes here spares a GET per created case (SPEC §8: one POST per case).
+    const response = await this.call("createCase", { body, query: { include: CASE_INCLUDE } });
     try {
       const created = this.parseCase("createCase", response.data, undefined);
       return { case: created, uuid: created.uuid };
@@ -159,6 +160,12 @@ export class PlannrClient {
     const match = matchEndpoint(method, path);
     if (match === null) throw new CaseSyncError("CS_INTERNAL", `no Plannr endpoint matches ${method} ${path}`, { side: "plannr", record });
     const response = await this.request(match.name, { method: match.spec.method, path, body, record });
+    return response.data;
+  }
+
+  /** A `PUT /cases/{uuid}` that answers the case with participants and custom fields included. */
+  async updateCase(uuid: string, body: unknown): Promise<unknown> {
+    const response = await this.call("updateCase", { params: { uuid }, body, query: { include: CASE_INCLUDE }, record: uuid });
     return response.data;
   }
 

@@ -5,7 +5,8 @@
 // reference (`null` clears; a `selection` value must be an option; a field whose `conditions` the
 // case does not meet is refused, judged against the new status); participants change only through
 // `POST`/`DELETE /cases/{uuid}/participants` and the last client cannot be removed; the create
-// takes no custom fields. `type`, `groups` and `completed_at` are never written.
+// takes no custom fields. `type`, `groups` and `completed_at` are never written. Calendar dates
+// (`review_at`, `datetime` fields) go out as noon in the mapping's zone (see dates.ts).
 import type { Case, CustomValue, FieldGroup } from "../../src/core/case.js";
 import { customGroup, isCustomGroup, customKeyOf } from "../../src/core/case.js";
 import { CaseSyncError } from "../../src/core/errors.js";
@@ -15,10 +16,20 @@ import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResul
 import { checkOption, toPlannrValue } from "../../src/mapping/custom-values.js";
 import type { NativeFieldDefinition } from "./schemas.js";
 import { carryOf, type CodecContext, type PlannrCarry } from "./codec.js";
+import { plannrNoon } from "./dates.js";
 import { ENDPOINTS, endpointPath } from "./profile.js";
 
 /** Plannr's `name` (and a `string` custom field, a VARCHAR) holds at most 255 characters. */
 export const MAX_NAME = 255;
+
+/**
+ * A length as Plannr judges it: after its TrimStrings middleware, in characters (Laravel's `max`
+ * rule counts with mb_strlen and a utf8mb4 VARCHAR holds code points), so an emoji is one
+ * character here, not the two UTF-16 units of `String.length`.
+ */
+export function plannrLength(text: string): number {
+  return [...text.trim()].length;
+}
 /** The path of a PUT that follows a create, before the new uuid is known. */
 export const CREATED_CASE_PATH = ENDPOINTS.updateCase.template;
 
@@ -33,8 +44,9 @@ interface Judge {
 const writableToPlannr = (direction: Direction): boolean => direction === "both" || direction === "onlyoffice-to-plannr";
 
 function titleProblem(title: string): string | null {
-  if (title === "") return "a Plannr case needs a name";
-  if (title.length > MAX_NAME) return `the title has ${title.length} characters; Plannr's name holds at most ${MAX_NAME}`;
+  const length = plannrLength(title);
+  if (length === 0) return "a Plannr case needs a name";
+  if (length > MAX_NAME) return `the title has ${length} characters; Plannr's name holds at most ${MAX_NAME}`;
   return null;
 }
 
@@ -75,13 +87,14 @@ export function encodeCustomValue(
     if (field.type === "number" && (typeof native !== "number" || !Number.isFinite(native))) throw new RangeError(`${JSON.stringify(native)} is not a number (${what})`);
     if (field.type === "boolean" && typeof native !== "boolean") throw new RangeError(`${JSON.stringify(native)} is not true/false (${what})`);
     if (field.type === "datetime" && (typeof native !== "string" || !isCalendarDate(native))) throw new RangeError(`${JSON.stringify(native)} is not a date (${what})`);
+    const sent = field.type === "datetime" && typeof native === "string" ? plannrNoon(native, ctx.mapping.timeZone) : native;
     if (field.type === "selection") checkOption(native, field.selection_options, what);
-    if (field.type === "string" && String(native).length > MAX_NAME) throw new RangeError(`the value has ${String(native).length} characters; ${what} holds at most ${MAX_NAME}`);
+    if (field.type === "string" && plannrLength(String(native)) > MAX_NAME) throw new RangeError(`the value has ${plannrLength(String(native))} characters; ${what} holds at most ${MAX_NAME}`);
     if (!conditionsMet(field, judge, ctx)) {
       const rules = field.conditions.map((c) => `${c.attribute} ∈ {${c.values.join(", ")}}`).join(" and ");
       throw new RangeError(`${what} applies only to cases with ${rules}`);
     }
-    return { ok: true, reference: field.reference, value: native };
+    return { ok: true, reference: field.reference, value: sent };
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }
@@ -177,8 +190,11 @@ export function encodeUpdate(input: EncodeInput & { record: CaseRecord }, ctx: C
     }
   }
   if (set.has("reviewAt")) {
-    body.review_at = target.reviewAt;
-    groups.push("reviewAt");
+    if (target.reviewAt !== null && !isCalendarDate(target.reviewAt)) add("error", "reviewAt", "CS_VALIDATION", `${JSON.stringify(target.reviewAt)} is not a calendar date`);
+    else {
+      body.review_at = target.reviewAt === null ? null : plannrNoon(target.reviewAt, ctx.mapping.timeZone);
+      groups.push("reviewAt");
+    }
   }
   const customFields: Record<string, string | number | boolean | null> = {};
   for (const group of input.changes.set) {
@@ -262,8 +278,11 @@ export function encodeCreate(target: Case, options: CreateOptions, ctx: CodecCon
     }
   }
   if (writableToPlannr(mapping.fields.reviewAt.direction) && target.reviewAt !== null) {
-    body.review_at = target.reviewAt;
-    groups.push("reviewAt");
+    if (!isCalendarDate(target.reviewAt)) add("error", "reviewAt", "CS_VALIDATION", `${JSON.stringify(target.reviewAt)} is not a calendar date`);
+    else {
+      body.review_at = plannrNoon(target.reviewAt, mapping.timeZone);
+      groups.push("reviewAt");
+    }
   }
   if (writableToPlannr(mapping.fields.value.direction) && target.value !== null) {
     body.value = target.value;

@@ -18,6 +18,8 @@ const FAST_RETRY = { retries: 2, minDelayMs: 1, maxDelayMs: 2 };
 const CASES = items("cases-page.json");
 const CASE = CASES[0];
 const CASE_PATH = `/api/v1/cases/${CASE.uuid}`;
+/** The create path asks for its answers with participants and custom fields (no GET after it). */
+const INCLUDE = { include: "participants,custom_fields" };
 
 /** Virtual time: the rate limiter's waits are recorded and pass at once. */
 function fakeClock(): Clock & { sleeps: number[] } {
@@ -315,8 +317,8 @@ describe("retries follow the profile", () => {
 
   it("never retries a create: a 503 on POST /cases is one request", async () => {
     mockReference();
-    api().post("/api/v1/cases").reply(503, { message: "Service Unavailable" });
-    const second = api().post("/api/v1/cases").reply(201, { data: CASE });
+    api().post("/api/v1/cases").query(INCLUDE).reply(503, { message: "Service Unavailable" });
+    const second = api().post("/api/v1/cases").query(INCLUDE).reply(201, { data: CASE });
     const adapter = makeAdapter();
     await adapter.listReference();
     const target = (await decodeFirst(adapter)).case;
@@ -344,9 +346,11 @@ describe("writes", () => {
     let putBody: Raw;
     api()
       .post("/api/v1/cases", (body) => ((createBody = body), true))
+      .query(INCLUDE)
       .reply(201, { data: { ...created, custom_fields: [] } });
     api()
       .put(`/api/v1/cases/${created.uuid}`, (body) => ((putBody = body), true))
+      .query(INCLUDE)
       .reply(200, { data: created });
     const record = await adapter.createCase(source.case, { stamp: "2042" });
     expect(record.id).toBe(created.uuid);
@@ -363,11 +367,22 @@ describe("writes", () => {
     const source = await decodeFirst(adapter);
     const bare = { ...structuredClone(CASE) };
     delete bare.participants;
-    api().post("/api/v1/cases").reply(200, bare);
+    api().post("/api/v1/cases").query(INCLUDE).reply(200, bare);
     api().get(CASE_PATH).query(true).reply(200, CASE);
     const record = await adapter.createCase({ ...source.case, customFields: {} }, { stamp: null });
     expect(record.case.participants).toEqual(source.case.participants);
     expect(adapter.requestCount()).toBe(4 + 1 + 2);
+  });
+
+  it("a create refused with 422 names the canonical field group, not Plannr's key", async () => {
+    mockReference();
+    const adapter = makeAdapter();
+    await adapter.listReference();
+    const source = await decodeFirst(adapter);
+    api().post("/api/v1/cases").query(INCLUDE).reply(422, { message: "The review at field must be a valid date.", errors: { review_at: ["The review at field must be a valid date."] } });
+    const error = await failure(adapter.createCase({ ...source.case, customFields: {} }, { stamp: null }));
+    expect(error).toMatchObject({ code: "CS_VALIDATION", status: 422, field: "reviewAt", endpoint: "POST /api/v1/cases" });
+    expect(error.record).toBeUndefined();
   });
 
   it("a failure after the case exists names the new case and is an unknown-outcome error", async () => {
@@ -375,8 +390,8 @@ describe("writes", () => {
     const adapter = makeAdapter();
     await adapter.listReference();
     const source = await decodeFirst(adapter);
-    api().post("/api/v1/cases").reply(201, { data: CASE });
-    api().put(CASE_PATH).reply(422, { message: "invalid", errors: { "custom_fields.notes": ["too long"] } });
+    api().post("/api/v1/cases").query(INCLUDE).reply(201, { data: CASE });
+    api().put(CASE_PATH).query(INCLUDE).reply(422, { message: "invalid", errors: { "custom_fields.notes": ["too long"] } });
     const error = await failure(adapter.createCase(source.case, { stamp: null }));
     expect(error).toMatchObject({ code: "CS_UPSTREAM", record: CASE.uuid, field: "custom:notes" });
   });
@@ -409,6 +424,20 @@ describe("writes", () => {
     await adapter.deleteCase(CASE.uuid);
     await adapter.deleteCase("gone");
     expect(adapter.requestCount()).toBe(2);
+  });
+
+  it("applyWrites takes the stamp and delete ops as encoded; a 404 is done for a delete only", async () => {
+    const adapter = makeAdapter();
+    const stamp = adapter.encodeStamp(CASE.uuid, "1042");
+    const remove = adapter.encodeDelete(CASE.uuid);
+    expect([stamp.kind, remove.kind]).toEqual(["stamp", "case.delete"]);
+    const put = api().put(CASE_PATH, { custom_fields: { onlyoffice_case_id: "1042" } }).reply(200, { data: CASE });
+    const gone = api().delete(CASE_PATH).reply(404, { message: "Not Found" });
+    await adapter.applyWrites(CASE.uuid, [stamp, remove]);
+    expect(put.isDone() && gone.isDone()).toBe(true);
+    api().put(CASE_PATH).reply(404, { message: "Not Found" });
+    expect((await failure(adapter.applyWrites(CASE.uuid, [stamp]))).code).toBe("CS_NOT_FOUND");
+    expect(adapter.requestCount()).toBe(3);
   });
 
   it("setStamp writes the mirror field, and refuses without one", async () => {

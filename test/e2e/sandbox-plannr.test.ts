@@ -255,6 +255,13 @@ describe("Plannr simulator: create", () => {
     const assignee = await r.api.post("/cases", { name: "Client assignee", participants: [client], assigned_to_uuids: [client] });
     expect(assignee.status).toBe(422);
     expect(assignee.data.errors).toHaveProperty(["assigned_to_uuids.0"]);
+    // `max:255` counts characters (mb_strlen), not UTF-16 code units.
+    const wide = await r.api.post("/cases", { name: "\u{1F3E1}".repeat(255), participants: [client], type: mortgageType(r.world) });
+    expect(wide.status).toBe(201);
+    const lender = await r.api.put(`/cases/${wide.data.data.uuid}`, { custom_fields: { lender: "\u{1F3E6}".repeat(255) } });
+    expect(lender.status).toBe(200);
+    const wider = await r.api.post("/cases", { name: "\u{1F3E1}".repeat(256), participants: [client] });
+    expect(wider.status).toBe(422);
     const blank = await r.api.post("/cases", { name: "   ", participants: [client] });
     expect(blank.status).toBe(422);
     expect(blank.data.errors.name[0]).toMatch(/required/);

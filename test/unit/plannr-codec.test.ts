@@ -7,6 +7,10 @@ import { CaseSyncError } from "../../src/core/errors.js";
 import type { CaseRecord, ChangeSet, RecordIssue } from "../../src/core/records.js";
 import { decodeCase, readMoney, type PlannrCarry } from "../../adapters/plannr/codec.js";
 import { CREATED_CASE_PATH, encodeCreate, encodeUpdate } from "../../adapters/plannr/writes.js";
+import { plannrNoon, zoneOffsetMinutes } from "../../adapters/plannr/dates.js";
+import { encodeDelete, encodeStamp } from "../../adapters/plannr/record-ops.js";
+import { plannrProfile } from "../../adapters/plannr/profile.js";
+import { readPlannrDate } from "../../adapters/plannr/codec.js";
 import { normalizeTimestamp } from "../../src/sandbox/plannr/london-time.js";
 import { codecContext, fixture, items, nativeCase, uuidOf, type Raw } from "../fixtures/plannr/fixtures.js";
 
@@ -256,10 +260,11 @@ describe("encode: round trip native → canonical → native", () => {
     expect(body.name).toBe(native.name);
     expect(body.status).toBe(native.status.uuid);
     expect(body.value).toBe(Number(native.value.amount));
-    expect(body.review_at).toBe("2026-03-29");
+    // Noon in the mapping's zone: 29 March 2026 is the day BST starts, 25 October the day it ends.
+    expect(body.review_at).toBe("2026-03-29T12:00:00+01:00");
     expect([...body.assigned_to_uuids].sort()).toEqual([...native.assigned_to_uuids].sort());
     const nativeValues = Object.fromEntries(native.custom_fields.map((f: Raw) => [f.reference, f.value]));
-    expect(body.custom_fields).toEqual({ ...nativeValues, next_meeting: "2026-10-25", onlyoffice_case_id: undefined });
+    expect(body.custom_fields).toEqual({ ...nativeValues, next_meeting: "2026-10-25T12:00:00+00:00", onlyoffice_case_id: undefined });
     expect(Object.keys(body)).not.toContain("type");
     expect(Object.keys(body)).not.toContain("group_uuids");
     expect(Object.keys(body)).not.toContain("completed_at");
@@ -273,7 +278,7 @@ describe("encode: round trip native → canonical → native", () => {
       ...native,
       name: put.name,
       value: { amount: String(put.value), currency: "GBP" },
-      // Plannr stores a bare date as UK midnight (00:00 GMT on the day BST starts).
+      // Plannr stores what it is sent as a UK timestamp.
       review_at: normalizeTimestamp(put.review_at),
       custom_fields: native.custom_fields.map((f: Raw) => ({ ...f, value: f.reference in put.custom_fields ? put.custom_fields[f.reference] : f.value })),
     };
@@ -434,13 +439,13 @@ describe("encode: creates", () => {
       participants: [client("Amelia"), client("Max")],
       assigned_to_uuids: [employee("Priya"), employee("Tom")],
       status: status("In Progress"),
-      review_at: "2026-03-29",
+      review_at: "2026-03-29T12:00:00+01:00",
       value: 150050,
     });
     expect(create?.body).not.toHaveProperty("custom_fields");
     // The new case has no type, so the type-conditional field cannot apply: reported, left out.
     expect(put?.body).toEqual({
-      custom_fields: { favourite_drink: "Tea", risk_score: 7, vulnerable_client: true, next_meeting: "2026-10-25", notes: "Prefers early meetings.", onlyoffice_case_id: "2042" },
+      custom_fields: { favourite_drink: "Tea", risk_score: 7, vulnerable_client: true, next_meeting: "2026-10-25T12:00:00+00:00", notes: "Prefers early meetings.", onlyoffice_case_id: "2042" },
     });
     expect(fieldsOf(errors(preview.issues))).toEqual(["custom:lender"]);
   });
@@ -476,5 +481,95 @@ describe("encode: creates", () => {
     expect(body).not.toHaveProperty("status");
     expect(body).not.toHaveProperty("value");
     expect(body).toHaveProperty("review_at");
+  });
+});
+
+describe("dates written to Plannr: noon in the mapping's zone", () => {
+  it("carries the zone's own offset on that day", () => {
+    expect(plannrNoon("2026-04-09", "Europe/London")).toBe("2026-04-09T12:00:00+01:00");
+    expect(plannrNoon("2026-01-09", "Europe/London")).toBe("2026-01-09T12:00:00+00:00");
+    expect(plannrNoon("2026-04-09", "America/New_York")).toBe("2026-04-09T12:00:00-04:00");
+    expect(plannrNoon("2026-01-09", "America/New_York")).toBe("2026-01-09T12:00:00-05:00");
+    expect(plannrNoon("2026-04-09", "Pacific/Auckland")).toBe("2026-04-09T12:00:00+12:00");
+    expect(plannrNoon("2026-01-09", "Pacific/Auckland")).toBe("2026-01-09T12:00:00+13:00");
+    expect(plannrNoon("2026-04-09", "Asia/Kolkata")).toBe("2026-04-09T12:00:00+05:30");
+    expect(plannrNoon("2026-04-09", "UTC")).toBe("2026-04-09T12:00:00+00:00");
+    expect(zoneOffsetMinutes(Date.UTC(2026, 6, 1), "America/Los_Angeles")).toBe(-420);
+  });
+
+  it("refuses what is not a calendar date", () => {
+    expect(() => plannrNoon("2026-02-30", "Europe/London")).toThrow(RangeError);
+    expect(() => plannrNoon("2026-04-09T00:00:00Z", "Europe/London")).toThrow(RangeError);
+  });
+
+  it("reads back as the same date once Plannr re-prints it in UK time, every day of a year, in zones east and west", () => {
+    const zones = ["Europe/London", "America/New_York", "America/Los_Angeles", "Pacific/Auckland", "Asia/Tokyo", "Pacific/Honolulu", "Pacific/Kiritimati"];
+    for (const zone of zones) {
+      for (let day = 0; day < 366; day += 1) {
+        const date = new Date(Date.UTC(2026, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
+        const stored = normalizeTimestamp(plannrNoon(date, zone));
+        expect(stored, `${date} in ${zone}`).not.toBeNull();
+        expect(readPlannrDate(stored ?? "", zone), `${date} in ${zone}`).toBe(date);
+      }
+    }
+  });
+
+  it("a bare date would not: UK midnight is the previous day in New York (why noon is sent)", () => {
+    expect(readPlannrDate(normalizeTimestamp("2026-04-09") ?? "", "America/New_York")).toBe("2026-04-08");
+  });
+
+  it("review_at and datetime custom fields are encoded as noon in the mapping's zone", () => {
+    const newYork = codecContext({ timeZone: "America/New_York" });
+    const record = decodeCase(nativeCase(CASES[0]), newYork);
+    const target = { ...record.case, reviewAt: "2026-04-09", customFields: { ...record.case.customFields, nextMeeting: "2026-12-01" } };
+    const result = encodeUpdate({ record, target, changes: { set: ["reviewAt", customGroup("nextMeeting")] } }, newYork);
+    expect(result.ops[0]?.body).toEqual({ review_at: "2026-04-09T12:00:00-04:00", custom_fields: { next_meeting: "2026-12-01T12:00:00-05:00" } });
+    const cleared = encodeUpdate({ record, target: { ...target, reviewAt: null }, changes: { set: ["reviewAt"] } }, newYork);
+    expect(cleared.ops[0]?.body).toEqual({ review_at: null });
+    const created = encodeCreate({ ...target, customFields: {} }, { stamp: null }, newYork);
+    expect((created.ops[0]?.body as Raw).review_at).toBe("2026-04-09T12:00:00-04:00");
+  });
+});
+
+describe("record ops: the link stamp and the delete", () => {
+  const id = CASES[0].uuid as string;
+
+  it("the stamp is a PUT of the mirror field alone, with no field group; null clears it", () => {
+    expect(encodeStamp(ctx.mapping, id, "1042")).toEqual({
+      side: "plannr",
+      record: id,
+      kind: "stamp",
+      method: "PUT",
+      path: `/api/v1/cases/${id}`,
+      groups: [],
+      body: { custom_fields: { onlyoffice_case_id: "1042" } },
+      summary: expect.stringContaining("1042"),
+    });
+    expect(encodeStamp(ctx.mapping, id, null).body).toEqual({ custom_fields: { onlyoffice_case_id: null } });
+  });
+
+  it("the stamp needs a configured mirror field (CS_CONFIG)", () => {
+    const none = codecContext({ plannr: { mirrorField: null } });
+    expect(() => encodeStamp(none.mapping, id, "1042")).toThrow(expect.objectContaining({ code: "CS_CONFIG", record: id }));
+  });
+
+  it("the delete is DELETE /api/v1/cases/{uuid}, without a body", () => {
+    expect(encodeDelete(id)).toEqual({
+      side: "plannr",
+      record: id,
+      kind: "case.delete",
+      method: "DELETE",
+      path: `/api/v1/cases/${id}`,
+      groups: [],
+      body: undefined,
+      summary: `delete Plannr case ${id}`,
+    });
+  });
+});
+
+describe("profile: the rate limiter's window", () => {
+  it("runs longer than the server's by a latency allowance (5 %, at least 250 ms), at the same limit", () => {
+    expect(plannrProfile(ctx.mapping).rateLimit).toMatchObject({ limit: 500, windowMs: 63_000, remainingHeader: "X-Ratelimit-Remaining", retryAfterHeader: "Retry-After" });
+    expect(plannrProfile(ctx.mapping, { rateLimit: { limit: 20, windowMs: 1000 } }).rateLimit).toMatchObject({ limit: 20, windowMs: 1250 });
   });
 });

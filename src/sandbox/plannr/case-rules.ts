@@ -5,7 +5,7 @@
 // their type, and only where their conditions hold for the case's new status and type. Each
 // violation is added to the bag under Laravel's key (`participants.0`, `custom_fields.lender`).
 import type { PlannrCatalog } from "./catalog.js";
-import { coerceFieldValue, fieldApplies } from "./custom-fields.js";
+import { characterCount, coerceFieldValue, fieldApplies } from "./custom-fields.js";
 import { normalizeTimestamp } from "./london-time.js";
 import type { CaseChanges } from "./state.js";
 import { attributeName, type ErrorBag } from "./validation.js";
@@ -14,7 +14,7 @@ const MAX_NAME = 255;
 
 export function checkName(bag: ErrorBag, name: string): void {
   if (name === "") bag.add("name", "The name field is required.");
-  else if (name.length > MAX_NAME) bag.add("name", `The name field must not be greater than ${MAX_NAME} characters.`);
+  else if (characterCount(name) > MAX_NAME) bag.add("name", `The name field must not be greater than ${MAX_NAME} characters.`);
 }
 
 export function checkParticipants(catalog: PlannrCatalog, bag: ErrorBag, uuids: readonly string[], needClient: boolean): void {

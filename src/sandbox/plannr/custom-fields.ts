@@ -9,6 +9,11 @@ export type FieldValue = string | number | boolean | null;
 
 export type Coerced = { ok: true; value: FieldValue } | { ok: false; message: string };
 
+/** Laravel's `max` counts characters (mb_strlen), and a utf8mb4 VARCHAR holds code points, not UTF-16 units. */
+export function characterCount(text: string): number {
+  return [...text].length;
+}
+
 /** `string` fields are a VARCHAR(255); `longtext` a TEXT column. */
 const MAX_STRING = 255;
 const MAX_LONGTEXT = 65_535;
@@ -45,7 +50,7 @@ export function coerceFieldValue(field: WorldPlannrField, raw: unknown): Coerced
     case "longtext": {
       if (typeof raw !== "string") return { ok: false, message: `The ${key} field must be a string.` };
       const max = field.type === "string" ? MAX_STRING : MAX_LONGTEXT;
-      if (raw.length > max) return { ok: false, message: `The ${key} field must not be greater than ${max} characters.` };
+      if (characterCount(raw) > max) return { ok: false, message: `The ${key} field must not be greater than ${max} characters.` };
       return { ok: true, value: raw };
     }
   }
