@@ -31,5 +31,10 @@ export default tseslint.config(
       "@typescript-eslint/require-await": "off",
     },
   },
+  {
+    // Examples and scripts talk to a person on the console; the product writes through its logger and streams.
+    files: ["examples/**/*.ts", "scripts/**/*.ts"],
+    rules: { "no-console": "off" },
+  },
   { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
 );
