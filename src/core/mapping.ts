@@ -22,6 +22,7 @@ export const DatePatternSchema = z
   .string()
   .regex(/^(yyyy|MM?|dd?)([./ -])(yyyy|MM?|dd?)\2(yyyy|MM?|dd?)$/, {
     message: "must be a date pattern made of yyyy, MM (or M) and dd (or d), e.g. dd/MM/yyyy",
+    abort: true,
   })
   .refine((p) => ["yyyy", "M", "d"].every((t) => p.includes(t)), { message: "must contain yyyy, M and d once each" });
 
@@ -172,6 +173,7 @@ export const MappingSchema = z
       } else ids.set(id, owner);
     };
     claim(mapping.onlyoffice.linkField, "onlyoffice.linkField", ["onlyoffice", "linkField"]);
+    claim(mapping.onlyoffice.createdAtField, "onlyoffice.createdAtField", ["onlyoffice", "createdAtField"]);
     claim(mapping.fields.status.onlyofficeField, "fields.status", ["fields", "status", "onlyofficeField"]);
     for (const group of ["value", "reviewAt", "type", "groups"] as const) {
       claim(mapping.fields[group].onlyofficeField, `fields.${group}`, ["fields", group, "onlyofficeField"]);

@@ -8,6 +8,18 @@ import type { CustomFieldType } from "../core/mapping.js";
 import { isCalendarDate, normalizeText } from "../core/normalize.js";
 import { readCalendarDate } from "./dates.js";
 
+/**
+ * Plain decimal text: optional sign, digits, optional fraction, optional exponent. `Number` alone
+ * would also take `0x1A`, `0b1` and `Infinity`: a silent coercion of what a user typed (invariant 11).
+ */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+function readDecimal(text: string): number | null {
+  if (!DECIMAL.test(text)) return null;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : null;
+}
+
 export interface ValueContext {
   datePattern: string;
   timeZone: string;
@@ -23,8 +35,8 @@ export function fromFieldText(type: CustomFieldType, text: string | null | undef
     case "select":
       return trimmed;
     case "number": {
-      const number = Number(trimmed.replace(/,(?=\d{3}(\D|$))/g, ""));
-      if (!Number.isFinite(number)) throw new RangeError(`"${trimmed}" is not a number`);
+      const number = readDecimal(trimmed.replace(/,(?=\d{3}(\D|$))/g, ""));
+      if (number === null) throw new RangeError(`"${trimmed}" is not a number`);
       return number;
     }
     case "boolean": {
@@ -73,8 +85,8 @@ export function fromPlannrValue(type: CustomFieldType, value: unknown, ctx: Valu
       }
       if (typeof value !== "string") throw new RangeError(`${JSON.stringify(value)} is not a number`);
       if (value.trim() === "") return null;
-      const number = Number(value.trim());
-      if (!Number.isFinite(number)) throw new RangeError(`${JSON.stringify(value)} is not a number`);
+      const number = readDecimal(value.trim());
+      if (number === null) throw new RangeError(`${JSON.stringify(value)} is not a number`);
       return number;
     }
     case "date":
@@ -95,7 +107,7 @@ export function toPlannrValue(type: CustomFieldType, value: CustomValue): string
       if (typeof value !== "boolean") throw new RangeError(`${JSON.stringify(value)} is not true/false`);
       return value;
     case "number":
-      if (typeof value !== "number") throw new RangeError(`${JSON.stringify(value)} is not a number`);
+      if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`${JSON.stringify(value)} is not a number`);
       return value;
     case "date":
       if (typeof value !== "string" || !isCalendarDate(value)) throw new RangeError(`${JSON.stringify(value)} is not a date YYYY-MM-DD`);

@@ -2,7 +2,7 @@
 // names the file, the line and the path (`case-sync.yaml:14 customFields[2].type: ...`), so a
 // non-engineer can find and fix it.
 import { readFileSync } from "node:fs";
-import { LineCounter, isMap, isSeq, parseDocument, type Document } from "yaml";
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { CaseSyncError } from "../core/errors.js";
 import { MappingSchema, type Mapping } from "../core/mapping.js";
@@ -16,18 +16,57 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out === "" ? "(top level)" : out;
 }
 
-/** The line of the deepest node that exists along `path` (a missing key points at its parent). */
+type Ranged = { range?: [number, number, number] | null } | null | undefined;
+
+function startLine(counter: LineCounter, node: unknown): number | null {
+  const range = (node as Ranged)?.range;
+  return range ? counter.linePos(range[0]).line : null;
+}
+
+/** A map key as the path segment zod reports (zod paths hold object keys as strings). */
+function keyText(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
+/**
+ * The line of what `path` names: a map entry's **key** line (so an unknown or mistyped setting is
+ * reported where its name is written, not where a block value under it starts), a list item's
+ * first line, or, for a path that stops existing (a missing key), the deepest entry that exists.
+ */
 function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | null {
-  for (let depth = path.length; depth >= 0; depth -= 1) {
-    const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    const range = node?.range;
-    if (range) return counter.linePos(range[0]).line;
-    if (depth === 0) {
-      const contents = doc.contents as { range?: [number, number, number] } | null;
-      return contents?.range ? counter.linePos(contents.range[0]).line : null;
+  let node: unknown = doc.contents;
+  let line = startLine(counter, node);
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyText(p.key) === String(part));
+      if (!pair) break;
+      line = startLine(counter, pair.key) ?? line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === "number") {
+      const item: unknown = node.items[part];
+      if (item === undefined) break;
+      line = startLine(counter, item) ?? line;
+      node = item;
+    } else break;
+  }
+  return line;
+}
+
+/** The path of the deepest entry whose text contains `offset` (where a YAML syntax error sits). */
+function pathAt(node: unknown, offset: number, path: PropertyKey[] = []): PropertyKey[] {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const start = (pair.key as Ranged)?.range?.[0];
+      const end = (pair.value as Ranged)?.range?.[2] ?? (pair.key as Ranged)?.range?.[2];
+      if (start !== undefined && end !== undefined && offset >= start && offset <= end) return pathAt(pair.value, offset, [...path, keyText(pair.key)]);
+    }
+  } else if (isSeq(node)) {
+    for (const [index, item] of node.items.entries()) {
+      const range = (item as Ranged)?.range;
+      if (range && offset >= range[0] && offset <= range[2]) return pathAt(item, offset, [...path, index]);
     }
   }
-  return null;
+  return path;
 }
 
 export function describeIssues(issues: readonly z.core.$ZodIssue[], source: string, locate: (path: readonly PropertyKey[]) => number | null): string[] {
@@ -45,12 +84,23 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], source: stri
   });
 }
 
+/** The path the first reported problem names (an unknown key's own path, not its parent's). */
+function firstPath(issues: readonly z.core.$ZodIssue[]): string {
+  const issue = issues[0];
+  if (issue === undefined) return formatPath([]);
+  const key = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+  return formatPath(key === undefined ? issue.path : [...issue.path, key]);
+}
+
 /** Parses and validates mapping YAML; `source` names it in errors. */
 export function parseMapping(text: string, source = "mapping"): Mapping {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => `${source}:${counter.linePos(e.pos[0]).line} ${e.message.split("\n")[0] ?? e.message}`);
+    // The partly parsed document still tells which setting the error sits in.
+    const lines = doc.errors.map(
+      (e) => `${source}:${counter.linePos(e.pos[0]).line} ${formatPath(pathAt(doc.contents, e.pos[0]))}: ${e.message.split("\n")[0] ?? e.message}`,
+    );
     throw new CaseSyncError("CS_CONFIG", `the mapping is not valid YAML:\n  ${lines.join("\n  ")}`, { field: "mapping" });
   }
   const raw: unknown = doc.toJS() ?? {};
@@ -61,7 +111,7 @@ export function parseMapping(text: string, source = "mapping"): Mapping {
   if (!result.success) {
     const lines = describeIssues(result.error.issues, source, (path) => lineOf(doc, counter, path));
     throw new CaseSyncError("CS_CONFIG", `the mapping has ${lines.length} problem${lines.length === 1 ? "" : "s"}:\n  ${lines.join("\n  ")}`, {
-      field: formatPath(result.error.issues[0]?.path ?? []),
+      field: firstPath(result.error.issues),
     });
   }
   return result.data;
@@ -73,7 +123,7 @@ export function validateMapping(input: unknown, source = "mapping"): Mapping {
   if (result.success) return result.data;
   const lines = describeIssues(result.error.issues, source, () => null);
   throw new CaseSyncError("CS_CONFIG", `the mapping has ${lines.length} problem${lines.length === 1 ? "" : "s"}:\n  ${lines.join("\n  ")}`, {
-    field: formatPath(result.error.issues[0]?.path ?? []),
+    field: firstPath(result.error.issues),
   });
 }
 

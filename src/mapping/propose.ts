@@ -1,6 +1,7 @@
 // What `case-sync init` proposes (SPEC §3): statuses matched by name, staff by e-mail, custom
 // fields by label and compatible type, the ONLYOFFICE link field's id and the date pattern. What
 // it cannot match becomes a TODO with candidates. Pure: the CLI feeds it both references.
+import { CORE_GROUPS } from "../core/case.js";
 import type { CustomFieldType } from "../core/mapping.js";
 import type { FieldRef, Reference } from "../core/reference.js";
 import { detectDatePattern } from "./dates.js";
@@ -48,6 +49,21 @@ export function labelKey(label: string): string {
 function findByLabel(fields: readonly FieldRef[], labels: readonly string[], types: readonly string[], used: Set<string>): FieldRef | null {
   const wanted = new Set(labels.map(labelKey));
   return fields.find((f) => !used.has(f.id) && wanted.has(labelKey(f.label)) && types.includes(f.nativeType)) ?? null;
+}
+
+/**
+ * A canonical key for a Plannr field reference that the mapping schema accepts: a letter first,
+ * then letters, digits, `_ . -`; never a core field group's name (conflict policies and reports
+ * name groups and custom keys in one namespace); never one already taken.
+ */
+export function customKeyFor(reference: string, taken: ReadonlySet<string>): string {
+  let key = reference.trim().replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^_+|_+$/g, "");
+  if (key === "") key = "field";
+  if (!/^[A-Za-z]/.test(key)) key = `f_${key}`;
+  if ((CORE_GROUPS as readonly string[]).includes(key)) key = `plannr_${key}`;
+  let candidate = key;
+  for (let n = 2; taken.has(candidate); n += 1) candidate = `${key}_${n}`;
+  return candidate;
 }
 
 function describeField(f: FieldRef): string {
@@ -138,7 +154,8 @@ export function proposeMapping(input: ProposeInput): Proposal {
       }
       if (missing.length > 0) note = `TODO: ONLYOFFICE "${match.label}" lacks the options ${missing.join(", ")}; add them there or map them under options`;
     }
-    customFields.push({ key: field.key, plannr: field.key, onlyoffice: Number(match.id), type: canonical, label: field.label, options: renames, note });
+    const key = customKeyFor(field.key, new Set(customFields.map((f) => f.key)));
+    customFields.push({ key, plannr: field.key, onlyoffice: Number(match.id), type: canonical, label: field.label, options: renames, note });
   }
 
   // Date pattern: detected from Date field values typed in the UI; required when ambiguous.

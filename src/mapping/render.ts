@@ -3,12 +3,19 @@
 import { stringify } from "yaml";
 import { LINK_FIELD_LABEL, MIRROR_FIELD_REFERENCE, type Proposal, type Todo } from "./propose.js";
 
+/** One YAML scalar on one line: quoted when YAML would read it as something else (`true`, `null`, `#x`). */
 function scalar(value: unknown): string {
-  return stringify(value, { lineWidth: 0 }).trimEnd();
+  // `blockQuote: false`: a value with a line break is written "a\nb", never as a block on the next lines.
+  return stringify(value, { lineWidth: 0, blockQuote: false }).trimEnd();
+}
+
+/** Text for a `#` comment: labels and names come from the CRMs, and a line break would end the comment. */
+function comment(text: string): string {
+  return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ");
 }
 
 function todoLines(todos: readonly Todo[], at: string, indent = ""): string[] {
-  return todos.filter((t) => t.at === at).map((t) => `${indent}# TODO: ${t.text}`);
+  return todos.filter((t) => t.at === at).map((t) => `${indent}# TODO: ${comment(t.text)}`);
 }
 
 function fieldLine(name: string, id: string | null, direction: string, label: string | null, todos: readonly Todo[]): string[] {
@@ -16,18 +23,18 @@ function fieldLine(name: string, id: string | null, direction: string, label: st
     ...todoLines(todos, `fields.${name}`, "  "),
     `  ${name}:`,
     `    direction: ${direction}`,
-    `    onlyofficeField: ${id ?? "null"}${label ? `   # "${label}"` : ""}`,
+    `    onlyofficeField: ${id ?? "null"}${label ? `   # "${comment(label)}"` : ""}`,
   ];
 }
 
 export function renderMapping(proposal: Proposal, header: { plannr: string; onlyoffice: string; generatedAt: string }): string {
   const t = proposal.todos;
   const lines: string[] = [
-    `# case-sync mapping, written by \`case-sync init\` on ${header.generatedAt}`,
-    `# Plannr: ${header.plannr}`,
-    `# ONLYOFFICE: ${header.onlyoffice}`,
+    `# case-sync mapping, written by \`case-sync init\` on ${comment(header.generatedAt)}`,
+    `# Plannr: ${comment(header.plannr)}`,
+    `# ONLYOFFICE: ${comment(header.onlyoffice)}`,
     "# Review every TODO, then run `case-sync check`. Schema: mappings/mapping.schema.json",
-    ...proposal.notes.map((n) => `# ${n}`),
+    ...proposal.notes.map((n) => `# ${comment(n)}`),
     "",
     "version: 1",
     "# Dates compare as calendar dates in this zone.",
@@ -69,8 +76,8 @@ export function renderMapping(proposal: Proposal, header: { plannr: string; only
   else {
     lines.push("customFields:");
     for (const f of proposal.customFields) {
-      if (f.note) lines.push(`  # ${f.note}`);
-      lines.push(`  - key: ${scalar(f.key)}`, `    plannr: ${scalar(f.plannr)}`, `    onlyoffice: ${f.onlyoffice}   # "${f.label}"`, `    type: ${f.type}`, "    direction: both");
+      if (f.note) lines.push(`  # ${comment(f.note)}`);
+      lines.push(`  - key: ${scalar(f.key)}`, `    plannr: ${scalar(f.plannr)}`, `    onlyoffice: ${f.onlyoffice}   # "${comment(f.label)}"`, `    type: ${f.type}`, "    direction: both");
       const renames = Object.entries(f.options);
       if (renames.length > 0) {
         lines.push("    options:");

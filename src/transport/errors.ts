@@ -77,7 +77,8 @@ const TIMEOUT_CODES = new Set(["ECONNABORTED", "ETIMEDOUT", "ERR_CANCELED"]);
 
 /** An error thrown below HTTP (no response): unreachable, reset, timed out. */
 export function errorFromNetwork(error: unknown, context: CallContext): CaseSyncError {
-  const code = (error as { code?: unknown }).code;
+  // Anything may be thrown (a rejected promise can carry undefined): never fail while reporting a failure.
+  const code = error !== null && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
   const raw = error instanceof Error ? error.message : String(error);
   const message = redactText(`${context.endpoint} failed: ${raw}`, context.secrets);
   const isTimeout = typeof code === "string" && TIMEOUT_CODES.has(code);

@@ -22,17 +22,35 @@ export const REDACT_PATHS = [
   "request.headers",
   "signing_secret",
   "*.signing_secret",
+  // Plannr's OAuth2 tokens (Laravel Passport) and cookies, should one ever be logged.
+  "access_token",
+  "refresh_token",
+  "client_secret",
+  "*.access_token",
+  "*.refresh_token",
+  "*.client_secret",
+  "headers.cookie",
+  "*.headers.cookie",
 ];
 
-const SECRET_KEY = /^(authorization|password|token|access_token|refresh_token|signing_secret|secret|api[_-]?key)$/i;
+/** Keys whose values are credentials, in the spellings HTTP, OAuth2 (Plannr) and SDKs use. */
+const SECRET_KEY =
+  /^(authorization|proxy[_-]?authorization|password|passwd|token|access[_-]?token|refresh[_-]?token|id[_-]?token|client[_-]?secret|signing[_-]?secret|secret|(x[_-]?)?api[_-]?key|cookie|set[_-]?cookie)$/i;
 
-/** Replaces every occurrence of each secret (and its URL-encoded form) in a text. */
+/**
+ * The ways a secret appears in text: as it is, URL-encoded (a query string), form-encoded (the
+ * ONLYOFFICE login form writes a space as "+") and JSON-escaped (a serialised body or log line).
+ */
+function secretForms(secret: string): string[] {
+  return [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1)];
+}
+
+/** Replaces every occurrence of each secret (and its encoded forms) in a text. */
 export function redactText(text: string, secrets: readonly string[]): string {
+  // Longest first: a secret that contains a shorter one must go whole, not leave its tail behind.
+  const forms = [...new Set(secrets.filter((s) => s.length >= 4).flatMap(secretForms))].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const secret of secrets) {
-    if (secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join(REDACTED);
-  }
+  for (const form of forms) out = out.split(form).join(REDACTED);
   return out;
 }
 

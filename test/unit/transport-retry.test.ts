@@ -1,0 +1,112 @@
+// Retry decisions (SPEC §5): idempotent calls are retried on network errors, 429 and 502–504;
+// a create (not idempotent) never is: the journal settles a lost answer (invariant 6).
+import { describe, expect, it } from "vitest";
+import { CaseSyncError } from "../../src/core/errors.js";
+import { errorFromNetwork, errorFromResponse, type CallContext } from "../../src/transport/errors.js";
+import { DEFAULT_RETRY, shouldRetry, withRetry, type RetryPolicy } from "../../src/transport/retry.js";
+
+const context: CallContext = { side: "plannr", endpoint: "GET /api/v1/cases/{uuid}", secrets: [] };
+const fast: RetryPolicy = { retries: 3, minDelayMs: 1, maxDelayMs: 2 };
+
+function networkError(code: string): CaseSyncError {
+  return errorFromNetwork(Object.assign(new Error(`connect ${code}`), { code }), context);
+}
+
+describe("shouldRetry truth table", () => {
+  const rows: { name: string; error: unknown; retryable: boolean }[] = [
+    ...[400, 401, 402, 403, 404, 409, 422, 500, 501].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: false })),
+    ...[429, 502, 503, 504].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: true })),
+    ...["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ECONNABORTED", "ENOTFOUND", "EPIPE"].map((code) => ({ name: code, error: networkError(code), retryable: true })),
+    { name: "a schema error", error: new CaseSyncError("CS_SCHEMA", "bad shape"), retryable: false },
+    { name: "a plain Error", error: new Error("boom"), retryable: false },
+    { name: "a thrown string", error: "boom", retryable: false },
+  ];
+  for (const row of rows) {
+    it(`${row.name}: idempotent → ${row.retryable}, not idempotent → false`, () => {
+      expect(shouldRetry(row.error, true)).toBe(row.retryable);
+      expect(shouldRetry(row.error, false)).toBe(false);
+    });
+  }
+});
+
+describe("withRetry", () => {
+  function failingThen<T>(failures: Error[], result: T): { call: () => Promise<T>; attempts: () => number } {
+    let attempts = 0;
+    return {
+      call: async () => {
+        const failure = failures[attempts];
+        attempts += 1;
+        if (failure !== undefined) throw failure;
+        return result;
+      },
+      attempts: () => attempts,
+    };
+  }
+
+  it("retries a retryable error on an idempotent call until it succeeds", async () => {
+    const run = failingThen([errorFromResponse(503, null, context), networkError("ECONNRESET")], "ok");
+    const seen: number[] = [];
+    const result = await withRetry(run.call, { idempotent: true, policy: fast, onRetry: (_error, attempt) => void seen.push(attempt) });
+    expect(result).toBe("ok");
+    expect(run.attempts()).toBe(3);
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it("never retries a non-idempotent call, even on a retryable error", async () => {
+    const error = networkError("ECONNRESET");
+    const run = failingThen([error], "ok");
+    let retried = 0;
+    await expect(withRetry(run.call, { idempotent: false, policy: fast, onRetry: () => void (retried += 1) })).rejects.toBe(error);
+    expect(run.attempts()).toBe(1);
+    expect(retried).toBe(0);
+  });
+
+  it("does not retry a non-retryable error on an idempotent call", async () => {
+    const error = errorFromResponse(422, { message: "invalid" }, context);
+    const run = failingThen([error], "ok");
+    await expect(withRetry(run.call, { idempotent: true, policy: fast })).rejects.toBe(error);
+    expect(run.attempts()).toBe(1);
+  });
+
+  it("gives up after the policy's retries and throws the last error as it is", async () => {
+    const errors = [1, 2, 3, 4, 5].map(() => errorFromResponse(502, null, context));
+    const run = failingThen(errors, "never");
+    const seen: number[] = [];
+    await expect(withRetry(run.call, { idempotent: true, policy: fast, onRetry: (_e, attempt) => void seen.push(attempt) })).rejects.toBe(errors[3]);
+    expect(run.attempts()).toBe(fast.retries + 1);
+    // onRetry is told only about attempts that are followed by another one.
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it("makes one attempt when the policy allows no retries", async () => {
+    const error = errorFromResponse(503, null, context);
+    const run = failingThen([error], "ok");
+    await expect(withRetry(run.call, { idempotent: true, policy: { ...fast, retries: 0 } })).rejects.toBe(error);
+    expect(run.attempts()).toBe(1);
+  });
+
+  it("waits for onRetry before the next attempt (the limiter honours Retry-After there)", async () => {
+    const order: string[] = [];
+    let attempts = 0;
+    const call = async () => {
+      attempts += 1;
+      order.push(`attempt ${attempts}`);
+      if (attempts === 1) throw errorFromResponse(429, null, context);
+      return "ok";
+    };
+    await withRetry(call, {
+      idempotent: true,
+      policy: fast,
+      onRetry: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        order.push("onRetry done");
+      },
+    });
+    expect(order).toEqual(["attempt 1", "onRetry done", "attempt 2"]);
+  });
+
+  it("has a sane default policy", () => {
+    expect(DEFAULT_RETRY.retries).toBeGreaterThan(0);
+    expect(DEFAULT_RETRY.minDelayMs).toBeLessThan(DEFAULT_RETRY.maxDelayMs);
+  });
+});
