@@ -41,6 +41,6 @@ export default tseslint.config(
     // The benchmark's child runs the built JavaScript (so its memory is the product's alone).
     files: ["test/bench/**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: "readonly" } },
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: "readonly" } },
   },
 );

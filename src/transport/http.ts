@@ -107,7 +107,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         endpoint: request.endpoint,
       });
     }
-    if (limiter) await limiter.acquire();
+    const slot = limiter ? await limiter.acquire() : null;
     count += 1;
     const started = clock.now().getTime();
     const headers: Record<string, string> = { Accept: "application/json", ...options.headers(), ...request.headers };
@@ -130,6 +130,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const failure = errorFromNetwork(error, context);
       logger.debug({ endpoint: request.endpoint, code: failure.code }, "request failed below HTTP");
       throw failure;
+    } finally {
+      if (limiter && slot !== null) limiter.complete(slot);
     }
     const headersOut = response.headers as Record<string, unknown>;
     limiter?.observe(headersOut, response.status);

@@ -82,8 +82,8 @@ export class RateLimiter {
     private readonly clock: Clock,
   ) {}
 
-  /** Waits for a slot and takes it. */
-  async acquire(): Promise<void> {
+  /** Waits for a slot and takes it; returns the slot's time, for `complete`. */
+  async acquire(): Promise<number> {
     for (;;) {
       const now = this.clock.now().getTime();
       const delay = delayBeforeNext(this.state, now, this.policy);
@@ -91,7 +91,7 @@ export class RateLimiter {
         this.state.sent = this.state.sent.filter((t) => t > now - this.policy.windowMs);
         this.state.sent.push(now);
         this.state.sentSinceObservation += 1;
-        return;
+        return now;
       }
       this.waited += delay;
       await this.clock.sleep(delay);
@@ -102,6 +102,19 @@ export class RateLimiter {
         this.state.sentSinceObservation = 0;
       }
     }
+  }
+
+  /**
+   * The answer to the request sent in `slot` came back. The server counts a request when it
+   * arrives, which may be well after we sent it (a new connection, a busy loop); by the time the
+   * answer is here it has surely been counted, so the slot is dated from now. Keeps our window
+   * behind the server's instead of ahead of it.
+   */
+  complete(slot: number): void {
+    const index = this.state.sent.lastIndexOf(slot);
+    if (index < 0) return;
+    this.state.sent[index] = this.clock.now().getTime();
+    this.state.sent.sort((a, b) => a - b);
   }
 
   /** Reads the rate-limit headers of any response (including a 429). */

@@ -196,4 +196,17 @@ describe("RateLimiter", () => {
     await limiter.acquire();
     expect(clock.sleeps).toEqual([]);
   });
+
+  it("dates a slot from when its answer came back, so a slow request never lets us outrun the server", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ ...policy, limit: 2, windowMs: 1_000 }, clock);
+    const start = clock.t;
+    const slow = await limiter.acquire();
+    clock.t += 400; // the server counted it somewhere in here; its answer arrives now
+    limiter.complete(slow);
+    await limiter.acquire();
+    await limiter.acquire();
+    // Counting from the send, the third slot would free at start + 1000; counting from the answer, at start + 1400.
+    expect(clock.t - start).toBe(1_400);
+  });
 });
