@@ -14,7 +14,15 @@ import { viewValue, type ViewScope } from "../../src/engine/view.js";
 import { crashable } from "../support/crashable-store.js";
 import { aCase, CLIENTS, DRINKS, references, STATUSES, testMapping } from "../support/engine-world.js";
 import { CrashSwitch, MemoryCrm, type Fault } from "../support/memory-crm.js";
+import { SqliteStateStore } from "../../src/state/sqlite.js";
 import { MemoryStateStore } from "../support/memory-store.js";
+
+/** The engine's default store, in memory: the property runs exercise the real SQL and transactions. */
+async function sqliteStore(): Promise<SqliteStateStore> {
+  const store = new SqliteStateStore(":memory:");
+  await store.init();
+  return store;
+}
 
 const mapping = testMapping({ conflicts: { default: "plannr-wins" } });
 const refs = references();
@@ -191,7 +199,7 @@ async function runScenario(initialP: Spec[], initialO: Spec[], steps: Step[]): P
   const world: World = {
     plannr: new MemoryCrm("plannr", refs.plannr, crash),
     onlyoffice: new MemoryCrm("onlyoffice", refs.onlyoffice, crash),
-    store: new MemoryStateStore(),
+    store: await sqliteStore(),
     crash,
     counter: 0,
     linkedIds: { plannr: new Set(), onlyoffice: new Set() },

@@ -1,6 +1,7 @@
 // A StateStore in plain maps: the "bring your own store" an embedding platform might write, and a
 // fast store for engine unit tests. Deep-copies on the way in and out, like a real store would.
 import { CaseSyncError } from "../../src/core/errors.js";
+import { mayTakeLock } from "../../src/state/lock-policy.js";
 import type { AuditEntry, Conflict, JournalEntry, Link, LockHolder, PairIdentity, Run, StateStore, Tombstone, WriteCommit } from "../../src/core/state.js";
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -34,14 +35,14 @@ export class MemoryStateStore implements StateStore {
     return Promise.resolve();
   }
   acquireLock(holder: LockHolder): Promise<{ acquired: true } | { acquired: false; holder: LockHolder }> {
-    if (this.lock && this.lock.owner !== holder.owner && Date.parse(this.lock.expiresAt) > Date.now()) {
-      return Promise.resolve({ acquired: false, holder: copy(this.lock) });
-    }
+    // The same rule as the real stores: free, expired, our own, or left by a dead process here.
+    if (!mayTakeLock(this.lock, holder, new Date())) return Promise.resolve({ acquired: false, holder: copy(this.lock as LockHolder) });
     this.lock = copy(holder);
     return Promise.resolve({ acquired: true });
   }
   renewLock(owner: string, expiresAt: string): Promise<void> {
-    if (this.lock?.owner === owner) this.lock.expiresAt = expiresAt;
+    if (this.lock?.owner !== owner) return Promise.reject(new CaseSyncError("CS_LOCKED", `the lock is not held by ${owner}`));
+    this.lock.expiresAt = expiresAt;
     return Promise.resolve();
   }
   releaseLock(owner: string): Promise<void> {
@@ -61,20 +62,21 @@ export class MemoryStateStore implements StateStore {
     return Promise.resolve(this.links.size);
   }
   addJournal(entry: JournalEntry): Promise<void> {
+    if (this.journal.has(entry.id)) return Promise.reject(new CaseSyncError("CS_STATE", `journal entry ${entry.id} exists`));
     this.journal.set(entry.id, copy(entry));
     return Promise.resolve();
   }
   listPendingJournal(): Promise<JournalEntry[]> {
-    return Promise.resolve([...this.journal.values()].filter((e) => e.status === "pending").map(copy));
+    const pending = [...this.journal.values()].filter((e) => e.status === "pending");
+    return Promise.resolve(pending.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).map(copy));
   }
   putConflict(conflict: Conflict): Promise<void> {
     this.conflicts.set(conflict.id, copy(conflict));
     return Promise.resolve();
   }
   listConflicts(filter: { status?: "pending" | "resolved"; plannrId?: string } = {}): Promise<Conflict[]> {
-    return Promise.resolve(
-      [...this.conflicts.values()].filter((c) => (!filter.status || c.status === filter.status) && (!filter.plannrId || c.plannrId === filter.plannrId)).map(copy),
-    );
+    const found = [...this.conflicts.values()].filter((c) => (!filter.status || c.status === filter.status) && (!filter.plannrId || c.plannrId === filter.plannrId));
+    return Promise.resolve(found.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)).map(copy));
   }
   getConflict(id: string): Promise<Conflict | null> {
     return Promise.resolve(copy(this.conflicts.get(id) ?? null));
@@ -82,6 +84,7 @@ export class MemoryStateStore implements StateStore {
   decideConflict(id: string, resolution: "plannr" | "onlyoffice" | "base"): Promise<void> {
     const conflict = this.conflicts.get(id);
     if (!conflict) return Promise.reject(new CaseSyncError("CS_USAGE", `no conflict ${id}`));
+    if (conflict.status === "resolved") return Promise.reject(new CaseSyncError("CS_USAGE", `conflict ${id} is already resolved`));
     conflict.resolution = resolution;
     return Promise.resolve();
   }
@@ -93,16 +96,19 @@ export class MemoryStateStore implements StateStore {
     return Promise.resolve();
   }
   startRun(run: Run): Promise<void> {
+    if (this.runs.some((r) => r.id === run.id)) return Promise.reject(new CaseSyncError("CS_STATE", `run ${run.id} exists`));
     this.runs.push(copy(run));
     return Promise.resolve();
   }
   finishRun(id: string, finishedAt: string, exitCode: number, summary: Record<string, unknown>): Promise<void> {
     const run = this.runs.find((r) => r.id === id);
-    if (run) Object.assign(run, { finishedAt, exitCode, summary: copy(summary) });
+    if (!run) return Promise.reject(new CaseSyncError("CS_STATE", `no run ${id}`));
+    Object.assign(run, { finishedAt, exitCode, summary: copy(summary) });
     return Promise.resolve();
   }
   listRuns(limit: number): Promise<Run[]> {
-    return Promise.resolve([...this.runs].reverse().slice(0, limit).map(copy));
+    const newest = [...this.runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    return Promise.resolve(newest.slice(0, limit).map(copy));
   }
   listAudit(recordIds: string[]): Promise<AuditEntry[]> {
     return Promise.resolve(this.audit.filter((a) => recordIds.includes(a.record) || (a.partner !== null && recordIds.includes(a.partner))).map(copy));
@@ -116,12 +122,16 @@ export class MemoryStateStore implements StateStore {
   }
   commit(commit: WriteCommit): Promise<void> {
     this.commits += 1;
+    // All or nothing, like a transaction: check first, then apply (a removal before an upsert, so a relink works).
+    const links = new Map(this.links);
+    if (commit.deleteLink) links.delete(commit.deleteLink);
     if (commit.upsertLink) {
-      const clash = [...this.links.values()].find((l) => l.onlyofficeId === commit.upsertLink?.onlyofficeId && l.plannrId !== commit.upsertLink.plannrId);
-      if (clash) return Promise.reject(new CaseSyncError("CS_STATE", `ONLYOFFICE case ${clash.onlyofficeId} is already linked to ${clash.plannrId}`));
-      this.links.set(commit.upsertLink.plannrId, copy(commit.upsertLink));
+      const next = commit.upsertLink;
+      const clash = [...links.values()].find((l) => l.onlyofficeId === next.onlyofficeId && l.plannrId !== next.plannrId);
+      if (clash) return Promise.reject(new CaseSyncError("CS_STATE", `ONLYOFFICE case ${clash.onlyofficeId} is already linked to ${clash.plannrId}; cannot link it to ${next.plannrId}`));
+      links.set(next.plannrId, copy(next));
     }
-    if (commit.deleteLink) this.links.delete(commit.deleteLink);
+    this.links = links;
     if (commit.audit) this.audit.push(...commit.audit.map(copy));
     if (commit.settleJournal) {
       const entry = this.journal.get(commit.settleJournal.id);
