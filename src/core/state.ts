@@ -134,7 +134,13 @@ export interface StateStore {
   renewLock(owner: string, expiresAt: string): Promise<void>;
   releaseLock(owner: string): Promise<void>;
 
-  listLinks(): Promise<Link[]>;
+  /**
+   * Every link. With `bases: false` each `base` is left out (null) — its hashes still say whether
+   * there is one — so a sync over 100,000 links holds only what a hash compare needs.
+   */
+  listLinks(options?: { bases?: boolean }): Promise<Link[]>;
+  /** The links of these Plannr ids, bases included (unknown ids are skipped). */
+  getLinks(plannrIds: readonly string[]): Promise<Link[]>;
   getLinkByPlannr(id: string): Promise<Link | null>;
   getLinkByOnlyoffice(id: string): Promise<Link | null>;
   countLinks(): Promise<number>;

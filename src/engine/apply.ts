@@ -44,7 +44,7 @@ export interface ApplyResult {
 /** Consecutive creates lost to the network after which the side counts as unreachable. */
 const NETWORK_FAILURES_TO_ABORT = 3;
 
-const UNKNOWN_OUTCOME = new Set(["CS_TIMEOUT", "CS_NETWORK", "CS_UPSTREAM", "CS_SCHEMA", "CS_RATE_LIMIT", "CS_INTERNAL"]);
+const UNKNOWN_OUTCOME = new Set(["CS_TIMEOUT", "CS_NETWORK", "CS_UPSTREAM", "CS_SCHEMA", "CS_INTERNAL"]);
 
 export class Applier {
   private readonly result: ApplyResult = { applied: [], issues: [], abort: null, linksAdded: 0, linksRemoved: 0, created: [] };

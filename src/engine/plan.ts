@@ -126,7 +126,8 @@ function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan):
     if (link) planVanished(ctx, link, p, o, plan);
     return;
   }
-  const fastPath = link !== null && base !== null && conflicts.length === 0 && p.hash === link.baseHashPlannr && o.hash === link.baseHashOnlyoffice;
+  // Unchanged on both sides since the base: nothing to do, and the base was never even loaded.
+  const fastPath = link !== null && link.baseHashPlannr !== null && conflicts.length === 0 && p.hash === link.baseHashPlannr && o.hash === link.baseHashOnlyoffice;
   if (fastPath) return;
   const plannrCase = p.case ?? base;
   const onlyofficeCase = o.case ?? base;

@@ -62,6 +62,11 @@ function refineOnlyoffice(directory: Directory): (record: CaseRecord) => CaseRec
   };
 }
 
+/** What a conflict is about: the pair, the group, and the three values. */
+function conflictValues(f: ConflictFinding): Pick<Conflict, "plannrId" | "onlyofficeId" | "group" | "base" | "plannr" | "onlyoffice" | "reason"> {
+  return { plannrId: f.plannrId, onlyofficeId: f.onlyofficeId, group: f.group, base: f.base, plannr: f.plannr, onlyoffice: f.onlyoffice, reason: f.reason };
+}
+
 /** The conflict that asks a person about an uncertain copy is named after its journal entry. */
 export function copyConflictId(journalId: string): string {
   return `copy-${journalId.slice(0, 8)}`;
@@ -148,7 +153,7 @@ export class EngineRun {
     const refine = refineOnlyoffice(directory);
 
     const [links, pending, journal, tombstones, previousScanAt, comparedGroups] = await Promise.all([
-      store.listLinks(),
+      store.listLinks({ bases: false }),
       store.listConflicts({ status: "pending" }),
       store.listPendingJournal(),
       store.listTombstones(),
@@ -157,9 +162,12 @@ export class EngineRun {
     ]);
     const byPlannr = new Map(links.map((l) => [l.plannrId, l]));
     const byOnlyoffice = new Map(links.map((l) => [l.onlyofficeId, l]));
+    // Bases are not loaded yet (a hash says whether one exists): keep the full case of a record
+    // only when it has no link, no base, or differs from its base.
     const needs = (index: Map<string, Link>, side: Side) => (id: string, hash: string) => {
       const link = index.get(id);
-      return !link || link.base === null || (side === "plannr" ? link.baseHashPlannr : link.baseHashOnlyoffice) !== hash;
+      const baseHash = link === undefined ? null : side === "plannr" ? link.baseHashPlannr : link.baseHashOnlyoffice;
+      return baseHash === null || baseHash !== hash;
     };
     const scanStartedAt = this.clock.now().toISOString();
     const [pSnap, oSnap] = await Promise.all([
@@ -180,6 +188,8 @@ export class EngineRun {
     await this.confirmVanished(links, scope, refine);
 
     const abandoned = new Set(journal.filter((e) => pending.some((c) => c.id === copyConflictId(e.id) && c.resolution === "base")).map((e) => e.id));
+    const pendingPlannrIds = new Set(pending.map((c) => c.plannrId));
+    await this.loadBases(links, pendingPlannrIds);
     const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" });
     this.warnings.push(...pairing.issues);
     const pendingByPair = new Map<string, Conflict[]>();
@@ -295,6 +305,31 @@ export class EngineRun {
     }
   }
 
+  /**
+   * Loads the bases of the links that will be diffed: a side changed since its base, a record
+   * missing, or a conflict waiting. Unchanged pairs (the bulk of a sync) never load theirs.
+   */
+  private async loadBases(links: Link[], pendingPlannrIds: ReadonlySet<string>): Promise<void> {
+    const p = this.snapshots.plannr;
+    const o = this.snapshots.onlyoffice;
+    const wanted = links
+      .filter((l) => {
+        if (l.baseHashPlannr === null) return false;
+        const pr = p?.records.get(l.plannrId);
+        const or = o?.records.get(l.onlyofficeId);
+        return !pr || !or || pr.hash !== l.baseHashPlannr || or.hash !== l.baseHashOnlyoffice || pendingPlannrIds.has(l.plannrId);
+      })
+      .map((l) => l.plannrId);
+    const loaded = new Map<string, Link>();
+    for (let i = 0; i < wanted.length; i += 500) {
+      for (const link of await this.deps.store.getLinks(wanted.slice(i, i + 500))) loaded.set(link.plannrId, link);
+    }
+    for (let i = 0; i < links.length; i += 1) {
+      const full = loaded.get((links[i] as Link).plannrId);
+      if (full) links[i] = full;
+    }
+  }
+
   /** Invariant 7: a linked case missing from a complete scan is read once more before it counts as deleted. */
   private async confirmVanished(links: readonly Link[], scope: ViewScope, refine: (r: CaseRecord) => CaseRecord): Promise<void> {
     const checks: { side: Side; id: string }[] = [];
@@ -318,13 +353,7 @@ export class EngineRun {
   private conflictReports(findings: readonly ConflictFinding[]): ConflictReport[] {
     return findings.map((f) => ({
       id: f.id ?? f.existing?.id ?? "",
-      plannrId: f.plannrId,
-      onlyofficeId: f.onlyofficeId,
-      group: f.group,
-      base: f.base,
-      plannr: f.plannr,
-      onlyoffice: f.onlyoffice,
-      reason: f.reason,
+      ...conflictValues(f),
       state: f.settled !== null ? "settled" : f.existing ? "pending" : "new",
       resolution: f.settled,
     }));
@@ -339,13 +368,7 @@ export class EngineRun {
       const id = f.id ?? f.existing?.id ?? randomUUID().slice(0, 8);
       await this.deps.store.putConflict({
         id,
-        plannrId: f.plannrId,
-        onlyofficeId: f.onlyofficeId,
-        group: f.group,
-        base: f.base,
-        plannr: f.plannr,
-        onlyoffice: f.onlyoffice,
-        reason: f.reason,
+        ...conflictValues(f),
         status: "pending",
         resolution: null,
         createdAt: f.existing?.createdAt ?? this.clock.now().toISOString(),

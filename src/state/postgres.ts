@@ -173,8 +173,12 @@ export class PostgresStateStore implements StateStore {
     return this.call(async () => void (await this.exec("releaseLock", [owner])));
   }
 
-  listLinks(): Promise<Link[]> {
-    return this.call(async () => rows.decodeAll(await this.rowsOf("listLinks"), rows.decodeLink));
+  listLinks(options: { bases?: boolean } = {}): Promise<Link[]> {
+    return this.call(async () => rows.decodeAll(await this.rowsOf(options.bases === false ? "listLinkHeads" : "listLinks"), rows.decodeLink));
+  }
+
+  getLinks(plannrIds: readonly string[]): Promise<Link[]> {
+    return this.call(async () => (plannrIds.length === 0 ? [] : rows.decodeAll(await this.rowsOf("linksByPlannr", [[...plannrIds]]), rows.decodeLink)));
   }
 
   getLinkByPlannr(id: string): Promise<Link | null> {

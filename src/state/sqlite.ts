@@ -175,13 +175,17 @@ export class SqliteStateStore implements StateStore {
     return this.call(() => void this.run("releaseLock", [owner]));
   }
 
-  listLinks(): Promise<Link[]> {
+  listLinks(options: { bases?: boolean } = {}): Promise<Link[]> {
     return this.call(() => {
       // Row by row from one statement: no intermediate array of raw rows next to the decoded one.
       const out: Link[] = [];
-      for (const row of this.statement("listLinks").iterate(bind([]))) out.push(rows.decodeLink(row));
+      for (const row of this.statement(options.bases === false ? "listLinkHeads" : "listLinks").iterate(bind([]))) out.push(rows.decodeLink(row));
       return out;
     });
+  }
+
+  getLinks(plannrIds: readonly string[]): Promise<Link[]> {
+    return this.call(() => (plannrIds.length === 0 ? [] : this.all("linksByPlannr", [[...plannrIds]]).map(rows.decodeLink)));
   }
 
   getLinkByPlannr(id: string): Promise<Link | null> {

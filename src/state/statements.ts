@@ -24,6 +24,8 @@ export function stateStatements(d: Dialect) {
     releaseLock: `DELETE FROM ${t("run_lock")} WHERE owner = $1`,
 
     listLinks: `SELECT * FROM ${t("links")} ORDER BY plannr_id`,
+    listLinkHeads: `SELECT plannr_id, onlyoffice_id, NULL AS base, base_hash_plannr, base_hash_onlyoffice, linked_at, updated_at FROM ${t("links")} ORDER BY plannr_id`,
+    linksByPlannr: `SELECT * FROM ${t("links")} WHERE ${d.inList("plannr_id", "$1")} ORDER BY plannr_id`,
     linkByPlannr: `SELECT * FROM ${t("links")} WHERE plannr_id = $1`,
     linkByOnlyoffice: `SELECT * FROM ${t("links")} WHERE onlyoffice_id = $1`,
     countLinks: `SELECT count(*) AS n FROM ${t("links")}`,

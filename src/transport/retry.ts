@@ -13,10 +13,15 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 4, minDelayMs: 250, maxDelayMs: 8_000 };
 
-/** True when the same request may be sent again. */
+/**
+ * True when the same request may be sent again. An idempotent call: on any retryable failure. A
+ * create: only on a 429, which the server sends before it does anything (Laravel's throttle runs
+ * before the controller), so retrying cannot make a second case; a timeout or a 5xx after a create
+ * may have committed it, and the journal settles those instead (invariant 6).
+ */
 export function shouldRetry(error: unknown, idempotent: boolean): boolean {
-  if (!idempotent) return false;
-  return error instanceof CaseSyncError && error.retryable;
+  if (!(error instanceof CaseSyncError) || !error.retryable) return false;
+  return idempotent || error.status === 429;
 }
 
 /**
@@ -27,7 +32,7 @@ export async function withRetry<T>(
   call: () => Promise<T>,
   options: { idempotent: boolean; policy: RetryPolicy; onRetry?: (error: unknown, attempt: number) => Promise<void> | void },
 ): Promise<T> {
-  if (!options.idempotent || options.policy.retries === 0) return call();
+  if (options.policy.retries === 0) return call();
   return pRetry(call, {
     retries: options.policy.retries,
     minTimeout: options.policy.minDelayMs,

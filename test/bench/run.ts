@@ -88,7 +88,8 @@ function line(label: string, value: string): void {
 
 async function syncScenario(n: number): Promise<void> {
   process.stdout.write(`\n== ${n.toLocaleString("en-GB")} linked cases ==\n`);
-  const { s, run } = await setup(`sync-${n}`, { cases: n, onlyofficeCases: Math.floor(n / 100) });
+  // Plannr's rate limit is measured by the migration scenario; here it would only slow the set-up.
+  const { s, run } = await setup(`sync-${n}`, { cases: n, onlyofficeCases: Math.floor(n / 100), rateLimit: { limit: 1_000_000_000, windowMs: 60_000 } });
   const plannrWritesBefore = s.plannr.server.requests().filter((r) => r.method !== "GET").length;
   const migration = await run("migrate", { from: "plannr" });
   const plannrWrites = s.plannr.server.requests().filter((r) => r.method !== "GET").length - plannrWritesBefore;
@@ -158,5 +159,5 @@ const big = Number(process.env.BENCH_BIG ?? 100_000);
 const rateCases = Number(process.env.BENCH_RATE_CASES ?? 300);
 process.stdout.write(`case-sync benchmark (Node ${process.version}, state in ${dir})\n`);
 await syncScenario(cases);
-await rateScenario(rateCases);
+if (rateCases > 0) await rateScenario(rateCases);
 if (big > 0) await syncScenario(big);

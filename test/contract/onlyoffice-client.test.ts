@@ -11,6 +11,8 @@ import { MappingSchema, type MappingInput } from "../../src/core/mapping.js";
 import type { Clock } from "../../src/core/ports.js";
 import type { ScanItem, WriteOp } from "../../src/core/records.js";
 import { createOnlyofficeAdapter, type OnlyofficeAdapter } from "../../adapters/onlyoffice/adapter.js";
+import { fakeClock } from "../support/fake-clock.js";
+import { failure } from "../support/failure.js";
 
 const BASE = "https://portal.example.com";
 const TOKEN = "tok-SECRET-5f1c2d3e4b5a69788796";
@@ -29,19 +31,6 @@ const MAPPING: MappingInput = {
   customFields: [{ key: "favourite_drink", plannr: "favourite_drink", onlyoffice: 1, type: "select" }],
 };
 
-function fakeClock(): Clock & { sleeps: number[] } {
-  let now = Date.parse("2025-01-01T00:00:00Z");
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => new Date(now),
-    sleep: (ms) => {
-      sleeps.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-  };
-}
 
 function makeAdapter(options: { mapping?: MappingInput; login?: boolean; clock?: Clock } = {}): OnlyofficeAdapter {
   const credentials = options.login ? { username: "sam.integration@firm.example", password: PASSWORD } : { token: TOKEN };
@@ -96,15 +85,6 @@ async function collect(items: AsyncIterable<ScanItem>): Promise<{ items: ScanIte
   }
 }
 
-async function failure(promise: Promise<unknown>): Promise<CaseSyncError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CaseSyncError);
-    return error as CaseSyncError;
-  }
-  throw new Error("expected a failure");
-}
 
 const putOp = (id = "17"): WriteOp => ({
   side: "onlyoffice",
@@ -350,11 +330,14 @@ describe("errors", () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it("a 429 on a create is not retried → CS_RATE_LIMIT", async () => {
-    const { adapter, scope } = await ready();
+  it("a 429 on a create is retried: the server refused it before doing anything", async () => {
+    const clock = fakeClock();
+    const { adapter, scope } = await ready({ clock });
     scope.post("/api/2.0/crm/case").reply(429, "Too Many Requests", { "Retry-After": "1" });
-    const error = await failure(adapter.createCase({ ...emptyCase(), title: "New" }, { stamp: STAMP }));
-    expect(error.code).toBe("CS_RATE_LIMIT");
+    scope.post("/api/2.0/crm/case").reply(201, envelope(oneCase(1002), { statusCode: 201 }));
+    const record = await adapter.createCase({ ...emptyCase(), title: "New" }, { stamp: STAMP });
+    expect(record.id).toBe("1002");
+    expect(clock.sleeps.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(1_000);
   });
 
   it("waits out a 429's Retry-After, then succeeds", async () => {

@@ -4,12 +4,12 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PlannrConnectionSchema } from "../../src/core/config.js";
-import { CaseSyncError } from "../../src/core/errors.js";
 import type { MappingInput } from "../../src/core/mapping.js";
-import type { Clock } from "../../src/core/ports.js";
 import type { CaseRecord, ScanItem, WriteOp } from "../../src/core/records.js";
 import { createPlannrAdapter, type PlannrAdapter } from "../../adapters/plannr/adapter.js";
 import { fixture, items, testMapping, uuidOf, type Raw } from "../fixtures/plannr/fixtures.js";
+import { fakeClock } from "../support/fake-clock.js";
+import { failure } from "../support/failure.js";
 
 const BASE = "https://api.plannrcrm.com";
 const TOKEN = "plannr-pat-7d1e9c0b5a4f3e2d";
@@ -21,20 +21,6 @@ const CASE_PATH = `/api/v1/cases/${CASE.uuid}`;
 /** The create path asks for its answers with participants and custom fields (no GET after it). */
 const INCLUDE = { include: "participants,custom_fields" };
 
-/** Virtual time: the rate limiter's waits are recorded and pass at once. */
-function fakeClock(): Clock & { sleeps: number[] } {
-  let now = Date.parse("2025-06-24T09:00:00Z");
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => new Date(now),
-    sleep: (ms) => {
-      sleeps.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-  };
-}
 
 let adapters: PlannrAdapter[] = [];
 let clock = fakeClock();
@@ -90,15 +76,6 @@ async function scan(adapter: PlannrAdapter): Promise<ScanItem[]> {
   return out;
 }
 
-async function failure(promise: Promise<unknown>): Promise<CaseSyncError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CaseSyncError);
-    return error as CaseSyncError;
-  }
-  throw new Error("expected a failure");
-}
 
 function putOp(body: unknown, groups: WriteOp["groups"] = ["title"]): WriteOp {
   return { side: "plannr", record: CASE.uuid, kind: "case.update", method: "PUT", path: CASE_PATH, groups, body, summary: "update" };

@@ -7,13 +7,13 @@ import axios from "axios";
 import { afterEach, describe, expect, it } from "vitest";
 import { CORE_GROUPS, customGroup, emptyCase, groupValue, normalizeCase, type Case, type FieldGroup } from "../../src/core/case.js";
 import { OnlyofficeConnectionSchema } from "../../src/core/config.js";
-import { CaseSyncError } from "../../src/core/errors.js";
 import { MappingSchema, type Mapping, type MappingInput } from "../../src/core/mapping.js";
 import type { CaseRecord, ChangeSet, PersonInfo, ScanItem, WriteOp } from "../../src/core/records.js";
 import type { LogEntry } from "../../src/sandbox/http-server.js";
 import { OnlyofficeSimulator, type OnlyofficeSimulatorOptions } from "../../src/sandbox/onlyoffice/simulator.js";
 import { createWorld, type World, type WorldOptions } from "../../src/sandbox/world.js";
 import { createOnlyofficeAdapter, type OnlyofficeAdapter } from "../../adapters/onlyoffice/adapter.js";
+import { failure } from "../support/failure.js";
 
 const FAST = { retries: 3, minDelayMs: 5, maxDelayMs: 20 };
 const STAMP = "0e4f0c5e-7d43-4c1a-9a53-2c2f5b0c9d11";
@@ -117,15 +117,6 @@ async function scanned(p: Portal, id: number, adapter = p.adapter): Promise<Case
   return record;
 }
 
-async function failure(promise: Promise<unknown>): Promise<CaseSyncError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CaseSyncError);
-    return error as CaseSyncError;
-  }
-  throw new Error("expected a failure");
-}
 
 const errorsOf = (issues: readonly { severity: string }[]) => issues.filter((i) => i.severity === "error");
 

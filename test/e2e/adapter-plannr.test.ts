@@ -5,7 +5,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { customGroup, groupValue, normalizeCase, type Case, type CustomValue, type FieldGroup } from "../../src/core/case.js";
 import { PlannrConnectionSchema } from "../../src/core/config.js";
-import { CaseSyncError } from "../../src/core/errors.js";
 import { MappingSchema, type MappingInput } from "../../src/core/mapping.js";
 import { toCalendarDate, toUtcIso } from "../../src/core/normalize.js";
 import type { CaseRecord, ChangeSet, RecordIssue, ScanItem, WriteOp } from "../../src/core/records.js";
@@ -13,6 +12,7 @@ import { createPlannrAdapter, type PlannrAdapter } from "../../adapters/plannr/a
 import { PlannrSimulator } from "../../src/sandbox/plannr/simulator.js";
 import type { LogEntry } from "../../src/sandbox/http-server.js";
 import { createWorld, type World, type WorldPlannrCase } from "../../src/sandbox/world.js";
+import { failure } from "../support/failure.js";
 
 const FAST_RETRY = { retries: 3, minDelayMs: 5, maxDelayMs: 20 };
 const INCLUDE = "include=participants%2Ccustom_fields";
@@ -89,15 +89,6 @@ async function scan(adapter: PlannrAdapter): Promise<{ records: CaseRecord[]; it
   return { items, records: items.flatMap((i) => (i.kind === "record" ? [i.record] : [])) };
 }
 
-async function failure(promise: Promise<unknown>): Promise<CaseSyncError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(CaseSyncError);
-    return error as CaseSyncError;
-  }
-  throw new Error("expected a failure");
-}
 
 /** The requests the simulator logged from now on. */
 function logFrom(r: Running): () => LogEntry[] {

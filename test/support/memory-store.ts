@@ -49,8 +49,12 @@ export class MemoryStateStore implements StateStore {
     if (this.lock?.owner === owner) this.lock = null;
     return Promise.resolve();
   }
-  listLinks(): Promise<Link[]> {
-    return Promise.resolve([...this.links.values()].map(copy));
+  listLinks(options: { bases?: boolean } = {}): Promise<Link[]> {
+    const all = [...this.links.values()].sort((a, b) => a.plannrId.localeCompare(b.plannrId));
+    return Promise.resolve(all.map((l) => (options.bases === false ? { ...copy(l), base: null } : copy(l))));
+  }
+  getLinks(plannrIds: readonly string[]): Promise<Link[]> {
+    return Promise.resolve(plannrIds.flatMap((id) => (this.links.has(id) ? [copy(this.links.get(id) as Link)] : [])));
   }
   getLinkByPlannr(id: string): Promise<Link | null> {
     return Promise.resolve(copy(this.links.get(id) ?? null));

@@ -1,5 +1,6 @@
 // Retry decisions (SPEC §5): idempotent calls are retried on network errors, 429 and 502–504;
-// a create (not idempotent) never is: the journal settles a lost answer (invariant 6).
+// a create (not idempotent) only on a 429, which the server sends before doing anything; any
+// other failure of a create is settled by the journal (invariant 6).
 import { describe, expect, it } from "vitest";
 import { CaseSyncError } from "../../src/core/errors.js";
 import { errorFromNetwork, errorFromResponse, type CallContext } from "../../src/transport/errors.js";
@@ -13,18 +14,19 @@ function networkError(code: string): CaseSyncError {
 }
 
 describe("shouldRetry truth table", () => {
-  const rows: { name: string; error: unknown; retryable: boolean }[] = [
+  const rows: { name: string; error: unknown; retryable: boolean; create?: boolean }[] = [
     ...[400, 401, 402, 403, 404, 409, 422, 500, 501].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: false })),
-    ...[429, 502, 503, 504].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: true })),
+    { name: "HTTP 429", error: errorFromResponse(429, null, context), retryable: true, create: true },
+    ...[502, 503, 504].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: true })),
     ...["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ECONNABORTED", "ENOTFOUND", "EPIPE"].map((code) => ({ name: code, error: networkError(code), retryable: true })),
     { name: "a schema error", error: new CaseSyncError("CS_SCHEMA", "bad shape"), retryable: false },
     { name: "a plain Error", error: new Error("boom"), retryable: false },
     { name: "a thrown string", error: "boom", retryable: false },
   ];
   for (const row of rows) {
-    it(`${row.name}: idempotent → ${row.retryable}, not idempotent → false`, () => {
+    it(`${row.name}: idempotent → ${row.retryable}, a create → ${row.create ?? false}`, () => {
       expect(shouldRetry(row.error, true)).toBe(row.retryable);
-      expect(shouldRetry(row.error, false)).toBe(false);
+      expect(shouldRetry(row.error, false)).toBe(row.create ?? false);
     });
   }
 });
