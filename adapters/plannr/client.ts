@@ -54,6 +54,9 @@ function rawUuid(item: unknown): string | null {
   return typeof uuid === "string" && uuid !== "" ? uuid : null;
 }
 
+/** Pages of the case scan fetched ahead of the one being decoded. */
+const SCAN_READ_AHEAD = 2;
+
 export class PlannrClient {
   private readonly http: HttpClient;
   private readonly profile: PlannrProfile;
@@ -261,7 +264,8 @@ export class PlannrClient {
       const more = lastPage !== null ? page < lastPage && body.data.length > 0 : body.data.length >= this.profile.pageSize;
       if (more && lastPage !== null) {
         // The next pages load while this one is consumed.
-        const until = Math.min(lastPage, page + Math.max(1, this.profile.concurrency));
+        // Read ahead enough to hide latency, not `concurrency` pages of 500 cases each in memory.
+        const until = Math.min(lastPage, page + Math.max(1, Math.min(this.profile.concurrency, SCAN_READ_AHEAD)));
         for (let next = page + 1; next <= until; next += 1) if (!ahead.has(next)) ahead.set(next, settle(this.fetchPage(name, query, next)));
       }
       yield { kind: "page", page, items };
