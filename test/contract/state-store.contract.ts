@@ -483,8 +483,8 @@ export function stateStoreContract(
           const store = await open();
           await store.commit({ upsertLink: link("p-1", "o-1", fullCase) });
           await raw.exec(store, "UPDATE links SET base = '{\"title\": ' WHERE plannr_id = 'p-1'");
-          for (const read of [store.listLinks(), store.getLinkByPlannr("p-1"), store.getLinkByOnlyoffice("o-1")]) {
-            const error = await rejection(read);
+          for (const read of [() => store.listLinks(), () => store.getLinkByPlannr("p-1"), () => store.getLinkByOnlyoffice("o-1")]) {
+            const error = await rejection(read());
             expect(error.code).toBe("CS_STATE");
             expect(error.message).toMatch(/^links row p-1: base is not valid JSON/);
           }
