@@ -11,6 +11,7 @@ import type { PersonInfo, RecordIssue, SetDelta } from "../../src/core/records.j
 import type { FieldRef, PersonRef, Reference, StaffRef } from "../../src/core/reference.js";
 import { KeyIndex, onlyofficePersonKey, onlyofficeStaffKey } from "../../src/mapping/people.js";
 import { FIELD_TYPE, FIELD_TYPE_NAMES, type Contact, type FieldDefinition, type PortalUser } from "./schemas.js";
+import { StringPool } from "../../src/core/string-pool.js";
 
 export interface NativeLists {
   definitions: FieldDefinition[];
@@ -75,6 +76,8 @@ export function fieldRefOf(definition: FieldDefinition): FieldRef {
 }
 
 export class OnlyofficeCatalog {
+  /** Texts repeated across records (user GUIDs, select options) are held once (memory of large scans). */
+  readonly pool = new StringPool();
   readonly definitions = new Map<number, FieldDefinition>();
   readonly personKeys = new KeyIndex();
   readonly staffKeys = new KeyIndex();

@@ -176,12 +176,14 @@ export function decodeCase(native: NativeCase, ctx: DecodeContext): CaseRecord {
     groups,
     createdAt,
   });
+  const pool = catalog.pool;
   const carry: OnlyofficeCarry = {
     title: native.title,
     isPrivate: native.isPrivate,
-    accessList: native.accessList,
+    accessList: pool.internAll(native.accessList),
     memberIds: native.members.map((m) => m.id),
-    fieldValues,
+    // Short values repeat (select options, flags, amounts): one instance each.
+    fieldValues: Object.fromEntries(Object.entries(fieldValues).map(([k, v]) => [k, v.length <= 40 ? pool.intern(v) : v])),
   };
   return {
     side: "onlyoffice",

@@ -7,15 +7,31 @@
 //   the XML form collapses one-element lists to one object: all three are accepted.
 import { z } from "zod";
 
-/** Lower-cases the first letter of every object key, at every depth (`IsClosed` → `isClosed`). */
+/**
+ * Lower-cases the first letter of every object key, at every depth (`IsClosed` → `isClosed`).
+ * What is already camelCase (the real server's wire format) is returned as it is, not copied:
+ * a 1,000-case page is large, and a copy of it is garbage the moment it is made.
+ */
 export function camelizeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(camelizeKeys);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [key, member] of Object.entries(value)) {
-      out[key.charAt(0).toLowerCase() + key.slice(1)] = camelizeKeys(member);
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i += 1) {
+      const member: unknown = value[i];
+      const camel = camelizeKeys(member);
+      if (camel !== member) (out ??= [...value])[i] = camel;
     }
-    return out;
+    return out ?? value;
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value);
+    let changed = false;
+    const converted = entries.map(([key, member]) => {
+      const camelKey = key.charAt(0).toLowerCase() + key.slice(1);
+      const camel = camelizeKeys(member);
+      if (camelKey !== key || camel !== member) changed = true;
+      return [camelKey, camel] as const;
+    });
+    return changed ? Object.fromEntries(converted) : value;
   }
   return value;
 }

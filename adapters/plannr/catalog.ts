@@ -10,6 +10,7 @@ import type { PersonRef, Reference, StaffRef, StatusRef } from "../../src/core/r
 import { KeyIndex, plannrPersonKey, plannrStaffKey } from "../../src/mapping/people.js";
 import { StatusCatalog } from "../../src/mapping/status.js";
 import type { NativeAccount, NativeFieldDefinition, NativeStatus } from "./schemas.js";
+import { StringPool } from "../../src/core/string-pool.js";
 
 export interface PlannrReferenceLists {
   statuses: NativeStatus[];
@@ -59,6 +60,8 @@ class AccountIndex {
 }
 
 export class PlannrCatalog {
+  /** Ids repeated across records (statuses, types, accounts) are held once (memory of large scans). */
+  readonly pool = new StringPool();
   readonly statuses: StatusCatalog;
   private readonly statusRefs: StatusRef[];
   private readonly fieldsByReference = new Map<string, NativeFieldDefinition>();

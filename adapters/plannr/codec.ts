@@ -194,12 +194,18 @@ export function decodeCase(native: NativeCase, ctx: CodecContext): CaseRecord {
   result.customFields = decodeCustomFields(native, ctx, issue);
   result.createdAt = utcOrNull(native.created_at);
 
+  const pool = ctx.catalog.pool;
+  const statusId = native.status?.uuid;
+  const typeId = native.type?.uuid;
+  const clientIds = pool.internAll(sorted(participants.clientIds));
+  const participantIds = pool.internAll(sorted((native.participants ?? []).map((participant) => participant.uuid)));
   const carry: PlannrCarry = {
-    statusId: native.status?.uuid ?? null,
-    typeId: native.type?.uuid ?? null,
-    clientIds: sorted(participants.clientIds),
-    participantIds: sorted((native.participants ?? []).map((participant) => participant.uuid)),
-    assigneeIds: sorted(native.assigned_to_uuids),
+    statusId: statusId === undefined ? null : pool.intern(statusId),
+    typeId: typeId === undefined ? null : pool.intern(typeId),
+    clientIds,
+    // Usually every participant is a client: then one array serves both.
+    participantIds: participantIds.length === clientIds.length && participantIds.every((id, i) => id === clientIds[i]) ? clientIds : participantIds,
+    assigneeIds: pool.internAll(sorted(native.assigned_to_uuids)),
   };
   return {
     side: "plannr",

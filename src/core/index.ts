@@ -12,3 +12,4 @@ export * from "./reference.js";
 export * from "./report.js";
 export * from "./state.js";
 export * from "./status-catalog.js";
+export * from "./string-pool.js";

@@ -108,7 +108,7 @@ export function toRecord(summary: RecordSummary, fallback: Case): CaseRecord {
     updatedAt: summary.updatedAt,
     version: summary.version,
     carry: summary.carry,
-    issues: summary.errors,
+    issues: [...summary.errors],
   };
 }
 

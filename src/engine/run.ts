@@ -40,6 +40,8 @@ export type RunMode =
   | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null };
 
 const DEFAULT_LOCK_TTL_MS = 60_000;
+/** Link times of a pair that is not written this run (never stored). */
+const NOT_LOADED = "-";
 const META_PREVIOUS_SCAN = "previousScanAt";
 const META_GROUPS = "comparedGroups";
 
@@ -160,19 +162,19 @@ export class EngineRun {
       store.getMeta(META_PREVIOUS_SCAN),
       store.getMeta(META_GROUPS),
     ]);
+    // What an unchanged pair needs of its link is its ids and base hash (one string, as both
+    // sides share one view). A pair that changes gets its full link, times included, from loadBases.
+    for (const l of links) {
+      if (l.baseHashOnlyoffice === l.baseHashPlannr) l.baseHashOnlyoffice = l.baseHashPlannr;
+      l.linkedAt = NOT_LOADED;
+      l.updatedAt = NOT_LOADED;
+    }
     const byPlannr = new Map(links.map((l) => [l.plannrId, l]));
     const byOnlyoffice = new Map(links.map((l) => [l.onlyofficeId, l]));
-    // Bases are not loaded yet (a hash says whether one exists): keep the full case of a record
-    // only when it has no link, no base, or differs from its base.
-    const needs = (index: Map<string, Link>, side: Side) => (id: string, hash: string) => {
-      const link = index.get(id);
-      const baseHash = link === undefined ? null : side === "plannr" ? link.baseHashPlannr : link.baseHashOnlyoffice;
-      return baseHash === null || baseHash !== hash;
-    };
     const scanStartedAt = this.clock.now().toISOString();
     const [pSnap, oSnap] = await Promise.all([
-      takeSnapshot(plannr.listCases(), { side: "plannr", scope, needsCase: needs(byPlannr, "plannr"), progress: this.progress }),
-      takeSnapshot(onlyoffice.listCases(), { side: "onlyoffice", scope, needsCase: needs(byOnlyoffice, "onlyoffice"), refine, progress: this.progress }),
+      takeSnapshot(plannr.listCases(), { side: "plannr", scope, linkOf: (id) => byPlannr.get(id), progress: this.progress }),
+      takeSnapshot(onlyoffice.listCases(), { side: "onlyoffice", scope, linkOf: (id) => byOnlyoffice.get(id), refine, progress: this.progress }),
     ]);
     this.snapshots = { plannr: pSnap, onlyoffice: oSnap };
     for (const snap of [pSnap, oSnap]) {
@@ -314,7 +316,7 @@ export class EngineRun {
     const o = this.snapshots.onlyoffice;
     const wanted = links
       .filter((l) => {
-        if (l.baseHashPlannr === null) return false;
+        if (l.baseHashPlannr === null) return true; // first contact: compared field by field
         const pr = p?.records.get(l.plannrId);
         const or = o?.records.get(l.onlyofficeId);
         return !pr || !or || pr.hash !== l.baseHashPlannr || or.hash !== l.baseHashOnlyoffice || pendingPlannrIds.has(l.plannrId);

@@ -7,6 +7,7 @@ import type { Case } from "../core/case.js";
 import { CaseSyncError, toCaseSyncError, type Side } from "../core/errors.js";
 import type { Progress } from "../core/ports.js";
 import type { CaseRecord, RecordIssue, ScanItem } from "../core/records.js";
+import type { Link } from "../core/state.js";
 import { viewHash, type ViewScope } from "./view.js";
 
 export interface RecordSummary {
@@ -17,13 +18,14 @@ export interface RecordSummary {
   updatedAt: string | null;
   createdAt: string | null;
   version: string;
+  /** The adapter's carry (its ids are pooled by the adapter, so it is mostly pointers). */
   carry: unknown;
   /** Groups with an error issue on this record: frozen for this run. */
-  frozen: string[];
-  /** The canonical case, kept only when the engine may need it (see `needsCase`). */
+  frozen: readonly string[];
+  /** The canonical case, kept only when the engine may need it (see `baseHashOf`). */
   case: Case | null;
   /** Error issues of this record (warnings are aggregated in the snapshot instead). */
-  errors: RecordIssue[];
+  errors: readonly RecordIssue[];
 }
 
 export interface Snapshot {
@@ -42,15 +44,20 @@ export interface Snapshot {
 export interface SnapshotOptions {
   side: Side;
   scope: ViewScope;
-  /** Whether to keep the full case of a record with this id and view hash. */
-  needsCase: (id: string, hash: string) => boolean;
+  /** The record's link, if it has one: its base hash says whether the record is unchanged. */
+  linkOf: (id: string) => Link | undefined;
   /** Side-specific canonical fix-ups (e.g. resolving an ONLYOFFICE status name against the catalog). */
   refine?: (record: CaseRecord) => CaseRecord;
   progress?: Progress;
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 export function summarize(record: CaseRecord, scope: ViewScope, keepCase: boolean): RecordSummary {
   const errors = record.issues.filter((i) => i.severity === "error");
+  if (errors.length === 0) {
+    return { side: record.side, id: record.id, hash: viewHash(scope, record.case), stamp: record.stamp, updatedAt: record.updatedAt, createdAt: record.case.createdAt, version: record.version, carry: record.carry, frozen: NONE, case: keepCase ? record.case : null, errors: NONE };
+  }
   return {
     side: record.side,
     id: record.id,
@@ -63,6 +70,30 @@ export function summarize(record: CaseRecord, scope: ViewScope, keepCase: boolea
     frozen: [...new Set(errors.map((i) => i.field).filter((f): f is string => f !== null))],
     case: keepCase ? record.case : null,
     errors,
+  };
+}
+
+/**
+ * A record unchanged since its base, kept small: a 100,000-case no-op sync holds mostly these.
+ * Its case is the base, its hash the link's own string; its times matter only to changed or
+ * unlinked records; its carry stays in case the partner changed and this side needs a write.
+ */
+function settled(summary: RecordSummary, link: Link, baseHash: string): RecordSummary {
+  // The link already holds these strings: share them rather than keep equal copies.
+  const id = summary.side === "plannr" ? link.plannrId : link.onlyofficeId;
+  return {
+    side: summary.side,
+    id,
+    hash: baseHash,
+    stamp: summary.stamp === link.plannrId ? link.plannrId : summary.stamp,
+    updatedAt: null,
+    createdAt: null,
+    // Only an ONLYOFFICE record is ever re-read and compared by version (before a PUT).
+    version: summary.side === "onlyoffice" ? summary.version : "",
+    carry: summary.carry,
+    frozen: NONE,
+    case: null,
+    errors: NONE,
   };
 }
 
@@ -103,8 +134,12 @@ export async function takeSnapshot(scan: AsyncIterable<ScanItem>, options: Snaps
       }
       for (const issue of record.issues) if (issue.severity === "warning") noteWarning(snapshot, issue);
       const summary = summarize(record, options.scope, true);
-      if (!options.needsCase(record.id, summary.hash)) summary.case = null;
-      snapshot.records.set(record.id, summary);
+      const link = options.linkOf(record.id);
+      const baseHash = link === undefined ? null : options.side === "plannr" ? link.baseHashPlannr : link.baseHashOnlyoffice;
+      if (link !== undefined && baseHash !== null && baseHash === summary.hash && summary.errors.length === 0) {
+        const small = settled(summary, link, baseHash);
+        snapshot.records.set(small.id, small);
+      } else snapshot.records.set(record.id, summary);
       const seen = snapshot.records.size + snapshot.invalid.size;
       if (seen % 250 === 0) options.progress?.({ phase: "scan", side: options.side, done: seen });
     }

@@ -2,11 +2,20 @@
 // line with the report's numbers and this process's peak RSS, so the simulators' memory (in the
 // parent) does not count. Usage: node child-sync.mjs <mode> <config.json>
 import { readFileSync } from "node:fs";
+import { writeHeapSnapshot } from "node:v8";
 import { createSync } from "../../dist/src/index.js";
 
 const [mode, configPath] = process.argv.slice(2);
 const config = JSON.parse(readFileSync(configPath, "utf8"));
-const sync = createSync(config.options);
+// HEAP_SNAPSHOT=dir writes a heap snapshot when planning starts (snapshots and links all in memory).
+let written = false;
+const onProgress = (event) => {
+  if (process.env.HEAP_SNAPSHOT && event.phase === "plan" && !written) {
+    written = true;
+    writeHeapSnapshot(`${process.env.HEAP_SNAPSHOT}/plan.heapsnapshot`);
+  }
+};
+const sync = createSync({ ...config.options, onProgress });
 const started = Date.now();
 const report = mode === "sync" ? await sync.sync(config.run ?? {}) : await sync.migrate(config.run);
 const durationMs = Date.now() - started;

@@ -173,6 +173,8 @@ async function checkInvariants(world: World): Promise<void> {
     expect(writeCount(report)).toBe(0);
   }
   const links = await world.store.listLinks();
+  // What is stored is real: link times are times (a pair not written this run keeps its own).
+  for (const l of links) expect(Number.isNaN(Date.parse(l.linkedAt)) || Number.isNaN(Date.parse(l.updatedAt))).toBe(false);
   // Invariant 6: no duplicates, ever: links are a bijection, every case is linked, stamps are unique.
   expect(new Set(links.map((l) => l.onlyofficeId)).size).toBe(links.length);
   // Every case a user made is exactly one pair: a copy made twice would show as an extra pair.

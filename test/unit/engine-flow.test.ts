@@ -57,4 +57,18 @@ describe("engine flow over in-memory CRMs", () => {
     expect(w.plannr.cases.get(pid)!.case.title).toBe("ONLYOFFICE title");
     expect(await w.store.listConflicts({ status: "pending" })).toEqual([]);
   });
+
+  it("a pair linked by hand (no base yet) is compared and keeps its link time", async () => {
+    const w = engineWorld();
+    const pid = w.plannr.seed(aCase({ title: "Same" }));
+    const oid = w.onlyoffice.seed(aCase({ title: "Same", status: { closed: false, statusName: "New" } }), pid);
+    const linkedAt = "2026-01-02T03:04:05.000Z";
+    await w.store.commit({ upsertLink: { plannrId: pid, onlyofficeId: oid, base: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt, updatedAt: linkedAt } });
+    const report = await w.sync();
+    expect(report.exitCode).toBe(0);
+    const link = await w.store.getLinkByPlannr(pid);
+    expect(link?.linkedAt).toBe(linkedAt);
+    expect(link?.base?.title).toBe("Same");
+    expect(Number.isNaN(Date.parse(link?.updatedAt ?? ""))).toBe(false);
+  });
 });
