@@ -18,7 +18,7 @@ export function camelizeKeys(value: unknown): unknown {
     for (let i = 0; i < value.length; i += 1) {
       const member: unknown = value[i];
       const camel = camelizeKeys(member);
-      if (camel !== member) (out ??= [...value])[i] = camel;
+      if (camel !== member) (out ??= [...(value as unknown[])])[i] = camel;
     }
     return out ?? value;
   }
