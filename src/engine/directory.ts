@@ -2,7 +2,7 @@
 // the Plannr status catalog. Built once per run from both references (canonical shapes only), so
 // the engine never asks either system who someone is.
 import type { Mapping } from "../core/mapping.js";
-import type { PersonInfo, RecordIssue } from "../core/records.js";
+import type { CaseRecord, PersonInfo, RecordIssue } from "../core/records.js";
 import type { PersonRef, Reference, StaffRef } from "../core/reference.js";
 import { StatusCatalog } from "../core/status-catalog.js";
 
@@ -94,4 +94,23 @@ export class Directory {
     ambiguous(this.onlyofficeStaff, "onlyoffice", "staff");
     return issues;
   }
+}
+
+/** Resolves the status name an ONLYOFFICE record shows against the Plannr catalog. */
+export function refineOnlyoffice(directory: Directory): (record: CaseRecord) => CaseRecord {
+  return (record) => {
+    const name = record.case.status.statusName;
+    if (name === null) return record;
+    const resolved = directory.statuses.resolve(name);
+    if (resolved !== undefined) return { ...record, case: { ...record.case, status: { ...record.case.status, statusName: resolved } } };
+    const issue: RecordIssue = {
+      severity: "error",
+      side: "onlyoffice",
+      record: record.id,
+      field: "status",
+      code: "CS_VALIDATION",
+      message: `the status field holds "${name}", which is no Plannr status (known: ${directory.statuses.statuses.map((s) => s.name).join(", ")})`,
+    };
+    return { ...record, case: { ...record.case, status: { ...record.case.status, statusName: null } }, issues: [...record.issues, issue] };
+  };
 }

@@ -7,6 +7,7 @@ import type { CrmAdapter } from "../core/ports.js";
 import type { CaseRecord, ChangeSet, RecordIssue, WriteOp } from "../core/records.js";
 import type { Conflict, Link, Tombstone } from "../core/state.js";
 import { createsFrom } from "./context.js";
+import { planVanished } from "./deletes.js";
 import { decidePair, type Decision, type PairDecision, type PairInput } from "./diff.js";
 import type { NewLink, Pairing } from "./links.js";
 import type { RecordSummary, Snapshot } from "./snapshot.js";
@@ -200,61 +201,6 @@ export function encodePair(
   return { ...pair, input, decision, plannrRecord, onlyofficeRecord, opsPlannr, opsOnlyoffice, issues, resolvedConflicts: [] };
 }
 
-function planVanished(ctx: PlanContext, link: Link, p: RecordSummary | undefined, o: RecordSummary | undefined, plan: Plan): void {
-  const pGone = !p && !ctx.plannr.invalid.has(link.plannrId);
-  const oGone = !o && !ctx.onlyoffice.invalid.has(link.onlyofficeId);
-  const title = link.base?.title ?? "";
-  const base: Omit<DeleteWork, "action" | "vanished" | "ops" | "tombstone"> = { plannrId: link.plannrId, onlyofficeId: link.onlyofficeId, title };
-  if (pGone && oGone) {
-    if (ctx.plannr.complete && ctx.onlyoffice.complete) plan.deletes.push({ ...base, action: "drop-link", vanished: "plannr", ops: [], tombstone: null });
-    return;
-  }
-  const vanished: Side = pGone ? "plannr" : "onlyoffice";
-  if (!(vanished === "plannr" ? ctx.plannr.complete : ctx.onlyoffice.complete)) return;
-  const survivor = (vanished === "plannr" ? o : p);
-  if (!survivor) return;
-  const survivorSide: Side = vanished === "plannr" ? "onlyoffice" : "plannr";
-  const survivorId = survivor.id;
-  const tombstone: Tombstone = { side: vanished, id: vanished === "plannr" ? link.plannrId : link.onlyofficeId, partnerId: survivorId, reason: "", at: ctx.now.toISOString() };
-  const decision = (ctx.pendingConflicts.get(link.plannrId) ?? []).find((c) => c.group === "delete")?.resolution ?? null;
-  const policy = ctx.scope.settings.mapping.deletes.policy;
-  const survivorChanged = link.base === null || survivor.hash !== (survivorSide === "plannr" ? link.baseHashPlannr : link.baseHashOnlyoffice);
-  if (decision === survivorSide || decision === "base") {
-    plan.deletes.push({ ...base, action: "unlink", vanished, ops: [], tombstone: null });
-    return;
-  }
-  if (policy === "ignore") {
-    plan.deletes.push({ ...base, action: "unlink", vanished, ops: [], tombstone: { ...tombstone, reason: `${vanished} case deleted; partner kept (delete policy: ignore)` } });
-    return;
-  }
-  if (survivorChanged && decision !== vanished) {
-    plan.conflicts.push({
-      plannrId: link.plannrId,
-      onlyofficeId: link.onlyofficeId,
-      group: "delete",
-      base: link.base?.title ?? null,
-      plannr: vanished === "plannr" ? "(deleted)" : "(edited)",
-      onlyoffice: vanished === "onlyoffice" ? "(deleted)" : "(edited)",
-      reason: `deleted in ${vanished}, edited in ${survivorSide} since the last sync`,
-      settled: null,
-      existing: (ctx.pendingConflicts.get(link.plannrId) ?? []).find((c) => c.group === "delete") ?? null,
-    });
-    return;
-  }
-  const adapter = ctx.adapters[survivorSide];
-  if (policy === "propagate") {
-    plan.deletes.push({ ...base, action: "delete", vanished, ops: [adapter.encodeDelete(survivorId)], tombstone: null });
-    return;
-  }
-  // close: the survivor is closed with the mapping's closed status, then unlinked and remembered.
-  const current = survivor.case ?? link.base;
-  if (current === null) return;
-  const closedStatus = ctx.scope.directory.statuses.defaultFor(true);
-  const target: Case = { ...current, status: { closed: true, statusName: closedStatus?.name ?? current.status.statusName } };
-  const result = adapter.encodeWrites({ record: toRecord(survivor, current), target, changes: { set: ["status"] } });
-  plan.issues.push(...result.issues);
-  plan.deletes.push({ ...base, action: "close", vanished, ops: result.ops, tombstone: { ...tombstone, reason: `${vanished} case deleted; partner closed (delete policy: close)` } });
-}
 
 function inScope(ctx: PlanContext, record: RecordSummary): boolean {
   if (ctx.mode.kind !== "migrate") return true;

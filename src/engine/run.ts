@@ -12,10 +12,11 @@ import type { ConflictReport, RunReport } from "../core/report.js";
 import type { Conflict, Link, StateStore } from "../core/state.js";
 import { Applier } from "./apply.js";
 import { checkBreakers, type BreakerVerdict } from "./breakers.js";
+import { conflictReports, copyConflictId, storeConflicts, uncertainCopies } from "./conflicts.js";
 import { deriveSettings } from "./context.js";
-import { Directory } from "./directory.js";
+import { Directory, refineOnlyoffice } from "./directory.js";
 import { pairRecords } from "./links.js";
-import { buildPlan, type ConflictFinding, type Plan } from "./plan.js";
+import { buildPlan, type Plan } from "./plan.js";
 import { buildReport, planItems } from "./report.js";
 import { summarize, takeSnapshot, type Snapshot } from "./snapshot.js";
 import type { ViewScope } from "./view.js";
@@ -44,35 +45,6 @@ const DEFAULT_LOCK_TTL_MS = 60_000;
 const NOT_LOADED = "-";
 const META_PREVIOUS_SCAN = "previousScanAt";
 const META_GROUPS = "comparedGroups";
-
-/** Resolves the status name an ONLYOFFICE record shows against the Plannr catalog. */
-function refineOnlyoffice(directory: Directory): (record: CaseRecord) => CaseRecord {
-  return (record) => {
-    const name = record.case.status.statusName;
-    if (name === null) return record;
-    const resolved = directory.statuses.resolve(name);
-    if (resolved !== undefined) return { ...record, case: { ...record.case, status: { ...record.case.status, statusName: resolved } } };
-    const issue: RecordIssue = {
-      severity: "error",
-      side: "onlyoffice",
-      record: record.id,
-      field: "status",
-      code: "CS_VALIDATION",
-      message: `the status field holds "${name}", which is no Plannr status (known: ${directory.statuses.statuses.map((s) => s.name).join(", ")})`,
-    };
-    return { ...record, case: { ...record.case, status: { ...record.case.status, statusName: null } }, issues: [...record.issues, issue] };
-  };
-}
-
-/** What a conflict is about: the pair, the group, and the three values. */
-function conflictValues(f: ConflictFinding): Pick<Conflict, "plannrId" | "onlyofficeId" | "group" | "base" | "plannr" | "onlyoffice" | "reason"> {
-  return { plannrId: f.plannrId, onlyofficeId: f.onlyofficeId, group: f.group, base: f.base, plannr: f.plannr, onlyoffice: f.onlyoffice, reason: f.reason };
-}
-
-/** The conflict that asks a person about an uncertain copy is named after its journal entry. */
-export function copyConflictId(journalId: string): string {
-  return `copy-${journalId.slice(0, 8)}`;
-}
 
 export class EngineRun {
   private readonly logger: Logger;
@@ -211,22 +183,7 @@ export class EngineRun {
       mode: this.mode.kind === "migrate" ? { kind: "migrate", from: this.mode.from, limit: this.mode.limit, onlyOpen: this.mode.onlyOpen, createdSince: this.mode.createdSince } : { kind: "sync" },
       now: this.clock.now(),
     });
-    for (const { entry, candidates } of pairing.uncertain) {
-      const id = copyConflictId(entry.id);
-      const candidateText = candidates.join(" or ");
-      plan.conflicts.push({
-        id,
-        plannrId: entry.side === "plannr" ? candidateText : entry.sourceId,
-        onlyofficeId: entry.side === "onlyoffice" ? candidateText : entry.sourceId,
-        group: "copy",
-        base: null,
-        plannr: entry.side === "plannr" ? candidates : entry.sourceId,
-        onlyoffice: entry.side === "onlyoffice" ? candidates : entry.sourceId,
-        reason: `an interrupted copy of ${entry.sourceId} may be ${candidateText}: link the right one (case-sync link), or --take base if none is the copy`,
-        settled: null,
-        existing: pending.find((c) => c.id === id) ?? null,
-      });
-    }
+    plan.conflicts.push(...uncertainCopies(pairing.uncertain, pending));
     this.issues.push(...plan.issues);
     for (const work of plan.updates) this.issues.push(...work.issues.filter((i) => i.severity === "error"));
     for (const work of plan.creates) this.warnings.push(...work.issues.filter((i) => i.severity === "warning"));
@@ -238,7 +195,7 @@ export class EngineRun {
       allowMassCreate: this.mode.kind === "sync" && this.mode.allowMassCreate,
       migrating: this.mode.kind === "migrate",
     });
-    const conflicts = this.conflictReports(plan.conflicts);
+    const conflicts = conflictReports(plan.conflicts);
     this.logger.info(
       { updates: plan.updates.length, creates: plan.creates.length, deletes: plan.deletes.length, conflicts: plan.conflicts.length, unchanged: plan.unchanged },
       "planned",
@@ -252,7 +209,7 @@ export class EngineRun {
     if (breakers.tripped) {
       return this.finish({ plan, conflicts, breakers, abort: new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")), linksTotal: links.length });
     }
-    await this.storeConflicts(plan.conflicts);
+    await storeConflicts(store, plan.conflicts, this.clock.now());
     const deleteResolutions = new Map<string, string[]>();
     for (const c of pending) if (c.group === "delete" && c.resolution !== null) deleteResolutions.set(c.plannrId, [c.id]);
     const applier = new Applier({
@@ -349,34 +306,6 @@ export class EngineRun {
       const fixed = check.side === "onlyoffice" ? refine(record) : record;
       snapshot.records.set(fixed.id, summarize(fixed, scope, true));
       this.warnings.push({ severity: "warning", side: check.side, record: check.id, field: null, code: "CS_UPSTREAM", message: "missing from the list scan but readable directly; not treated as deleted" });
-    }
-  }
-
-  private conflictReports(findings: readonly ConflictFinding[]): ConflictReport[] {
-    return findings.map((f) => ({
-      id: f.id ?? f.existing?.id ?? "",
-      ...conflictValues(f),
-      state: f.settled !== null ? "settled" : f.existing ? "pending" : "new",
-      resolution: f.settled,
-    }));
-  }
-
-  /** Manual conflicts wait in the store with base, Plannr and ONLYOFFICE values (invariant 4). */
-  private async storeConflicts(findings: readonly ConflictFinding[]): Promise<void> {
-    for (const f of findings) {
-      if (f.settled !== null) continue;
-      const unchanged = f.existing && JSON.stringify([f.existing.plannr, f.existing.onlyoffice]) === JSON.stringify([f.plannr, f.onlyoffice]);
-      if (unchanged) continue;
-      const id = f.id ?? f.existing?.id ?? randomUUID().slice(0, 8);
-      await this.deps.store.putConflict({
-        id,
-        ...conflictValues(f),
-        status: "pending",
-        resolution: null,
-        createdAt: f.existing?.createdAt ?? this.clock.now().toISOString(),
-        resolvedAt: null,
-      });
-      (f as { existing: Conflict | null }).existing = { ...(f.existing ?? ({} as Conflict)), id };
     }
   }
 
