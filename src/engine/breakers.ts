@@ -4,7 +4,12 @@
 // destination stops too. Migrations are exempt from the create breaker. Pure.
 import type { Side } from "../core/errors.js";
 import type { Mapping } from "../core/mapping.js";
+import { groupValue } from "../core/case.js";
 import type { Plan } from "./plan.js";
+
+function isEmpty(value: unknown): boolean {
+  return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
+}
 
 export interface BreakerVerdict {
   tripped: boolean;
@@ -32,6 +37,17 @@ export function checkBreakers(input: BreakerInput): BreakerVerdict {
     deletes[side] += 1;
   }
   for (const work of input.plan.creates) creates[work.to] += 1;
+  // Emptying a field that holds a value is a delete of that value: many at once look exactly like
+  // a side read wrongly (a field gone from the portal, a broken answer), so they count here too.
+  const clears: Record<Side, number> = { plannr: 0, onlyoffice: 0 };
+  for (const work of input.plan.updates) {
+    for (const side of ["plannr", "onlyoffice"] as const) {
+      const current = side === "plannr" ? work.input.plannr : work.input.onlyoffice;
+      const cleared = work.decision.groups.some((g) => (side === "plannr" ? g.writePlannr : g.writeOnlyoffice) && isEmpty(g.target) && !isEmpty(groupValue(current, g.group)));
+      if (cleared) clears[side] += 1;
+    }
+  }
+  for (const side of ["plannr", "onlyoffice"] as const) deletes[side] += clears[side];
   const reasons: string[] = [];
   const { limits } = input;
   for (const side of ["plannr", "onlyoffice"] as const) {
@@ -39,7 +55,7 @@ export function checkBreakers(input: BreakerInput): BreakerVerdict {
     const d = deletes[side];
     if (!input.allowMassDelete && (d > limits.maxDeletes || (d > 0 && (d / size) * 100 > limits.maxDeletePercent))) {
       reasons.push(
-        `would delete, close or unlink ${d} ${side} cases (limits: ${limits.maxDeletes} cases or ${limits.maxDeletePercent}% of ${input.sizes[side]}); rerun with --allow-mass-delete if this is intended`,
+        `would delete, close, unlink or empty a field of ${d} ${side} cases (limits: ${limits.maxDeletes} cases or ${limits.maxDeletePercent}% of ${input.sizes[side]}); rerun with --allow-mass-delete if this is intended`,
       );
     }
     const c = creates[side];

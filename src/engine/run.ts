@@ -8,6 +8,7 @@ import { ABORTING_CODES, CaseSyncError, toCaseSyncError, type Side } from "../co
 import type { Mapping } from "../core/mapping.js";
 import { noProgress, silentLogger, systemClock, type Clock, type CrmAdapter, type Logger, type Progress } from "../core/ports.js";
 import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
+import type { Reference } from "../core/reference.js";
 import type { ConflictReport, RunReport } from "../core/report.js";
 import type { Conflict, Link, StateStore } from "../core/state.js";
 import { Applier } from "./apply.js";
@@ -33,6 +34,12 @@ export interface EngineDeps {
   concurrency?: number;
   /** How long the run lock lasts without a heartbeat (default 60 s). */
   lockTtlMs?: number;
+  /**
+   * What makes the mapping unfit for these systems (a mapped field or status that does not exist,
+   * an incompatible type). Any problem stops the run before it reads a case: a field the mapping
+   * points at but the system lacks would read as empty everywhere and be "synced" as cleared.
+   */
+  verifyMapping?: (plannr: Reference, onlyoffice: Reference) => string[];
 }
 
 export type RunMode =
@@ -119,6 +126,10 @@ export class EngineRun {
     const [plannrRef, onlyofficeRef] = await Promise.all([plannr.listReference(), onlyoffice.listReference()]);
     if (onlyofficeRef.integrationUser !== null && !onlyofficeRef.integrationUser.isAdmin) {
       throw new CaseSyncError("CS_NOT_ADMIN", `the ONLYOFFICE user ${onlyofficeRef.integrationUser.name} is not a CRM administrator: it would see only part of the case book and its privacy writes would silently do nothing`, { side: "onlyoffice" });
+    }
+    const problems = this.deps.verifyMapping?.(plannrRef, onlyofficeRef) ?? [];
+    if (problems.length > 0) {
+      throw new CaseSyncError("CS_CONFIG", `the mapping does not fit the live systems, so nothing was read or written (case-sync check shows the same):\n  ${problems.join("\n  ")}`);
     }
     const directory = new Directory(plannrRef, onlyofficeRef, mapping);
     this.warnings.push(...directory.describeGaps());

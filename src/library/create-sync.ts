@@ -10,6 +10,8 @@ import type { RunReport } from "../core/report.js";
 import type { AuditEntry, Conflict, Link } from "../core/state.js";
 import { runEngine } from "../engine/run.js";
 import { loadMappingFile, validateMapping } from "../mapping/load.js";
+import { verifyMapping } from "../mapping/verify.js";
+import type { Reference } from "../core/reference.js";
 import { openStateStore } from "../state/open.js";
 import { linkByHand, readHistory, readStatus, resolveConflict, unlinkByHand, type Status } from "./admin.js";
 import { runCheck, type CheckReport } from "./check.js";
@@ -79,7 +81,11 @@ export function createSync(options: CreateSyncOptions): CaseSync {
   let ready: Promise<void> | null = null;
   const init = () => (ready ??= store.init());
   const progress = options.onProgress ?? (() => undefined);
-  const deps = { plannr, onlyoffice, store, mapping, logger, progress, ...(http.concurrency === undefined ? {} : { concurrency: http.concurrency }) };
+  const verify = (plannrRef: Reference, onlyofficeRef: Reference) =>
+    verifyMapping(mapping, plannrRef, onlyofficeRef)
+      .filter((item) => !item.ok && item.severity === "error")
+      .map((item) => `${item.name}: ${item.detail}`);
+  const deps = { plannr, onlyoffice, store, mapping, logger, progress, verifyMapping: verify, ...(http.concurrency === undefined ? {} : { concurrency: http.concurrency }) };
 
   return {
     mapping,

@@ -86,7 +86,8 @@ export function verifyMapping(mapping: Mapping, plannr: Reference, onlyoffice: R
   const statusField = mapping.fields.status.onlyofficeField === null ? undefined : onlyofficeField(onlyoffice, mapping.fields.status.onlyofficeField);
   if (statusField?.options) {
     const missing = plannr.statuses.map((s) => mapping.statuses[s.name] ?? s.name).filter((n) => !statusField.options?.includes(n));
-    if (missing.length > 0) items.push(item("status field options", false, `the ONLYOFFICE status field lacks the options ${missing.map((m) => `"${m}"`).join(", ")}`));
+    // A status the field cannot show is reported per case when it comes up; nothing is lost.
+    if (missing.length > 0) items.push(item("status field options", false, `the ONLYOFFICE status field lacks the options ${missing.map((m) => `"${m}"`).join(", ")}`, "warning"));
   }
 
   mapping.customFields.forEach((field, index) => {

@@ -149,6 +149,23 @@ describe("CLI under faults", () => {
     expect(result.code).toBe(4);
   });
 
+  it("a mapping that points at a field the system lacks stops sync before anything is read or written", async () => {
+    const w = await world({ seed: 31, cases: 10 });
+    await initMapping(w);
+    expect((await w.run(["migrate", "--from", "plannr"])).code).toBe(0);
+    // A custom field id that does not exist on the portal would read as empty on every case.
+    writeFileSync(w.mappingPath, readFileSync(w.mappingPath, "utf8").replace(/(key: lender\n\s+plannr: lender\n\s+onlyoffice: )\d+/, "$166"));
+    const before = w.sandboxes.plannr.server.requests().filter((r) => r.method !== "GET").length;
+    const scansBefore = w.sandboxes.plannr.server.requests({ method: "GET", path: /^\/api\/v1\/cases$/ }).length;
+    for (const args of [["sync"], ["plan"], ["migrate", "--from", "onlyoffice"]]) {
+      const result = await w.run(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("ONLYOFFICE has no case custom field 66");
+    }
+    expect(w.sandboxes.plannr.server.requests().filter((r) => r.method !== "GET").length).toBe(before);
+    expect(w.sandboxes.plannr.server.requests({ method: "GET", path: /^\/api\/v1\/cases$/ }).length).toBe(scansBefore);
+  });
+
   it("a broken mapping file exits 2 naming the line and the path", async () => {
     const w = await world({ seed: 29, cases: 4 });
     writeFileSync(w.mappingPath, "onlyoffice:\n  linkField: 5\ndeletes:\n  policy: nuke\nfields:\n  titel: both\n");

@@ -71,4 +71,18 @@ describe("engine flow over in-memory CRMs", () => {
     expect(link?.base?.title).toBe("Same");
     expect(Number.isNaN(Date.parse(link?.updatedAt ?? ""))).toBe(false);
   });
+
+  it("emptying a field on many cases at once trips the delete breaker (it looks like a bad read)", async () => {
+    const w = engineWorld();
+    for (let i = 0; i < 20; i += 1) w.plannr.seed(aCase({ title: `Case ${i}`, customFields: { drink: "Tea" } }));
+    expect((await w.sync()).exitCode).toBe(0);
+    for (const id of [...w.onlyoffice.cases.keys()].slice(0, 12)) w.onlyoffice.edit(id, (c) => ({ ...c, customFields: {} }));
+    const stopped = await w.sync({ allowMassCreate: false });
+    expect(stopped.exitCode).toBe(4);
+    expect(stopped.abort?.code).toBe("CS_BREAKER");
+    expect([...w.plannr.cases.values()].every((c) => c.case.customFields.drink === "Tea")).toBe(true);
+    const allowed = await w.sync({ allowMassDelete: true });
+    expect(allowed.exitCode).toBe(0);
+    expect([...w.plannr.cases.values()].filter((c) => c.case.customFields.drink === undefined)).toHaveLength(12);
+  });
 });

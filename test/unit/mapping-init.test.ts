@@ -401,8 +401,10 @@ describe("verifyMapping", () => {
   it("accepts what init proposes for the same references", () => {
     const p = propose({ onlyoffice: onlyofficeRef({ customFields: onlyofficeRef().customFields.filter((f) => f.id !== "110") }) });
     const m = parseMapping(renderMapping(p, HEADER), "init.yaml");
-    const errors = failures(verifyMapping(m, plannrRef(), onlyofficeRef())).filter((i) => i.severity === "error");
-    // The one known gap: Plannr's "Archived" has no option in the status field (a TODO in the file).
-    expect(errors.map((i) => i.name)).toEqual(["status field options"]);
+    const found = failures(verifyMapping(m, plannrRef(), onlyofficeRef()));
+    expect(found.filter((i) => i.severity === "error")).toEqual([]);
+    // The one known gap: Plannr's "Archived" has no option in the status field (a TODO in the file);
+    // it is reported per case when it comes up, so it warns rather than stops a sync.
+    expect(found.filter((i) => i.severity === "warning").map((i) => i.name)).toEqual(["status field options"]);
   });
 });
