@@ -4,6 +4,7 @@ import type { RunReport } from "../core/report.js";
 import type { AuditEntry, Conflict } from "../core/state.js";
 import type { Status } from "../library/admin.js";
 import type { CheckReport } from "../library/check.js";
+import { hintFor, inEnvironmentTerms } from "./hints.js";
 
 const SIDE = { plannr: "Plannr", onlyoffice: "ONLYOFFICE" } as const;
 const MAX_LINES = 25;
@@ -26,15 +27,22 @@ function limited(lines: string[]): string[] {
 
 export function renderReport(report: RunReport): string {
   const out: string[] = [];
+  if (report.abort?.code === "CS_LOCKED") return `case-sync ${report.command}: skipped, ${report.abort.message} (exit code 5; the next run goes ahead)`;
   const seconds = (report.durationMs / 1000).toFixed(1);
   const verb = report.dryRun ? "would make" : "made";
   out.push(`case-sync ${report.command}${report.dryRun ? " (dry run: nothing written)" : ""}: ${seconds}s`);
+  const scanned = report.sides.plannr.scanned + report.sides.onlyoffice.scanned > 0 || report.sides.plannr.complete;
   for (const side of ["plannr", "onlyoffice"] as const) {
     const s = report.sides[side];
+    if (!scanned) break;
     out.push(`  ${SIDE[side].padEnd(10)} scanned ${s.scanned}${s.complete ? "" : " (INCOMPLETE: no deletes inferred)"}, ${s.requests} requests; ${verb}: ${count(s.operations)}`);
   }
-  out.push(`  links      ${report.links.total} (+${report.links.added} −${report.links.removed})`);
-  if (report.abort) out.push(`  ABORTED    ${report.abort.code}: ${report.abort.message}`);
+  if (scanned) out.push(`  links      ${report.links.total} (+${report.links.added} −${report.links.removed})`);
+  if (report.abort) {
+    out.push(`  ABORTED    ${report.abort.code}: ${inEnvironmentTerms(report.abort.message)}`);
+    const hint = hintFor(report.abort.code, report.abort.side, report.abort.message);
+    if (hint) out.push(`             ${hint}`);
+  }
   const waiting = report.conflicts.filter((c) => c.state !== "settled");
   const settled = report.conflicts.filter((c) => c.state === "settled");
   if (settled.length > 0) out.push(`  conflicts settled by policy: ${settled.length}`);
@@ -43,7 +51,7 @@ export function renderReport(report: RunReport): string {
     out.push(...limited(waiting.map((c) => `    ${c.id || "(new)"} ${c.group} of ${c.plannrId} ⇄ ${c.onlyofficeId}: Plannr ${show(c.plannr)} vs ONLYOFFICE ${show(c.onlyoffice)} (${c.reason})`)));
   }
   if (report.errors.length > 0) {
-    out.push(`  errors: ${report.errors.length} (the rest of the run went on)`);
+    out.push(`  errors: ${report.errors.length}${report.abort ? "" : " (the rest of the run went on)"}`);
     out.push(...limited(report.errors.map((e) => `    ${e.side ? SIDE[e.side] : ""} ${e.record ?? ""} ${e.field ?? ""} [${e.code}] ${e.message}`.replace(/\s+/g, " ").trimEnd())));
   }
   if (report.warnings.length > 0) {
@@ -51,7 +59,7 @@ export function renderReport(report: RunReport): string {
     out.push(...limited(report.warnings.map((w) => `    ${w.side ? SIDE[w.side] : ""} ${w.record ?? ""} ${w.field ?? ""} [${w.code}] ${w.message}`.replace(/\s+/g, " ").trimEnd())));
   }
   const carried = report.notCarried.map((n) => (n.count === null ? n.item : `${n.item}: ${n.count}`));
-  out.push(`  not carried: ${carried.join("; ")}`);
+  if (scanned) out.push(`  not carried: ${carried.join("; ")}`);
   out.push(`  exit code ${report.exitCode}`);
   return out.join("\n");
 }
@@ -69,7 +77,13 @@ export function renderPlan(report: RunReport): string {
 }
 
 export function renderCheck(report: CheckReport): string {
-  const lines = report.items.map((i) => `${i.ok ? "ok  " : i.severity === "warning" ? "warn" : "FAIL"} ${i.name}: ${i.detail}`);
+  const lines = report.items.map((i) => {
+    const line = `${i.ok ? "ok  " : i.severity === "warning" ? "warn" : "FAIL"} ${i.name}: ${inEnvironmentTerms(i.detail)}`;
+    const code = /^(CS_[A-Z_]+):/.exec(i.detail)?.[1];
+    const side = i.name.startsWith("Plannr") ? "plannr" : i.name.startsWith("ONLYOFFICE") ? "onlyoffice" : undefined;
+    const hint = !i.ok && code ? hintFor(code, side, i.detail) : i.name === "Plannr account" && !i.ok ? hintFor("CS_FORBIDDEN", "plannr", "") : null;
+    return hint ? `${line}\n     ${hint}` : line;
+  });
   lines.push(report.ok ? "All checks passed." : `Some checks failed (exit code ${report.exitCode}).`);
   return lines.join("\n");
 }
@@ -88,8 +102,8 @@ export function renderStatus(status: Status): string {
   out.push(status.identity ? `pair: Plannr account ${status.identity.plannrAccount} ⇄ ONLYOFFICE ${status.identity.onlyofficePortal}` : "pair: not used yet");
   out.push(`links: ${status.links}`);
   out.push(`conflicts waiting: ${status.conflicts.length}${status.conflicts.length > 0 ? " (case-sync conflicts list)" : ""}`);
+  out.push(`creates in doubt (settled by the next run): ${status.pendingCreates.length}`);
   out.push(`tombstones (cases whose partner was deleted or unlinked; never re-created automatically): ${status.tombstones.length}`);
-  if (status.pendingCreates.length > 0) out.push(`creates in doubt (settled by the next run): ${status.pendingCreates.length}`);
   out.push("last runs:");
   if (status.runs.length === 0) out.push("  none");
   for (const run of status.runs) out.push(`  ${run.startedAt} ${run.command} → ${run.exitCode === null ? "did not finish" : `exit ${run.exitCode}`}`);

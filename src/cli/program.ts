@@ -1,5 +1,7 @@
 // The command-line program (SPEC §6): commander, one module per group of commands, exit codes
 // shared by all of them. Commands hold no business logic: they call the library.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { toCaseSyncError } from "../core/errors.js";
 import { scrub } from "../transport/redact.js";
@@ -9,7 +11,22 @@ import { registerInit } from "./commands/init.js";
 import { registerRunCommands } from "./commands/run-commands.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { createCli, type Cli } from "./context.js";
+import { hintFor, inEnvironmentTerms } from "./hints.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
+
+/** The version in package.json (dist/src/cli → ../../../package.json; src/cli → ../../package.json). */
+function packageVersion(): string {
+  for (const candidate of ["../../../package.json", "../../package.json"]) {
+    try {
+      const path = fileURLToPath(new URL(candidate, import.meta.url));
+      const pkg = JSON.parse(readFileSync(path, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "case-sync" && pkg.version) return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return "unknown";
+}
 
 const NOT_CARRIED = "ONLYOFFICE tags, history, tasks, files and company members; Plannr plans, task boards and non-client participants";
 
@@ -18,6 +35,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const cli = () => (instance ??= createCli());
   const program = new Command("case-sync")
     .description("Keeps CRM cases in step between Plannr CRM and ONLYOFFICE CRM, both ways, and migrates them once from either side.")
+    .version(packageVersion(), "-V, --version", "print the version")
     .option("--config <file>", "mapping file (default: $CASE_SYNC_CONFIG or ./case-sync.yaml)")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride()
@@ -66,7 +84,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return EXIT.usage;
     }
     const e = toCaseSyncError(error);
-    process.stderr.write(`case-sync: ${scrub(e.message)}${e.code === "CS_INTERNAL" ? "" : ` [${e.code}]`}\n`);
+    process.stderr.write(`case-sync: ${inEnvironmentTerms(scrub(e.message))}${e.code === "CS_INTERNAL" ? "" : ` [${e.code}]`}\n`);
+    const hint = hintFor(e.code, e.side, e.message);
+    if (hint) process.stderr.write(`  ${hint}\n`);
     if (e.code === "CS_INTERNAL" && error instanceof Error && error.stack) process.stderr.write(`${scrub(error.stack)}\n`);
     return exitCodeForError(e);
   }

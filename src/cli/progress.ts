@@ -45,6 +45,8 @@ export function createProgressDisplay(stream: NodeJS.WriteStream, enabled: boole
   let started = 0;
   return {
     progress(event) {
+      // Lines are for the long phases; the short ones would only add noise to a log.
+      if (event.phase !== "scan" && event.phase !== "apply") return;
       const now = Date.now();
       if (event.phase === "apply" && started === 0) started = now;
       const final = event.total !== undefined && event.done === event.total;

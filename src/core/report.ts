@@ -79,7 +79,7 @@ export const RunReportSchema = z.object({
   durationMs: z.number().int(),
   /** 0 ok, 1 internal, 2 usage/config, 3 record errors or pending conflicts, 4 aborted, 5 locked. */
   exitCode: z.number().int().min(0).max(5),
-  abort: z.object({ code: z.string(), message: z.string() }).nullable(),
+  abort: z.object({ code: z.string(), message: z.string(), side: side.optional() }).nullable(),
   sides: z.object({ plannr: SideReportSchema, onlyoffice: SideReportSchema }),
   links: z.object({ total: z.number().int(), added: z.number().int(), removed: z.number().int() }),
   conflicts: z.array(ConflictReportSchema),

@@ -79,7 +79,7 @@ export class Applier {
   }
 
   private audit(op: WriteOp, partner: string | null, before: Case | null, after: Case | null): AuditEntry[] {
-    const groups = op.groups.length > 0 ? op.groups : [op.kind];
+    const groups = op.groups.length > 0 ? [...new Set(op.groups)] : [op.kind];
     return groups.map((group) => ({
       runId: this.ctx.runId,
       side: op.side,

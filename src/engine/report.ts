@@ -70,7 +70,7 @@ export interface ReportInput {
   errors: RecordIssue[];
   warnings: RecordIssue[];
   breakers: BreakerVerdict | null;
-  abort: { code: string; message: string } | null;
+  abort: { code: string; message: string; side?: Side } | null;
   linksTotal: number;
   linksAdded: number;
   linksRemoved: number;

@@ -349,7 +349,7 @@ export class EngineRun {
       errors: this.issues,
       warnings: this.warnings,
       breakers: parts.breakers ?? null,
-      abort: abort === null ? null : { code: abort.code, message: abort.message },
+      abort: abort === null ? null : { code: abort.code, message: abort.message, ...(abort.side ? { side: abort.side } : {}) },
       linksTotal: parts.linksTotal ?? 0,
       linksAdded: parts.linksAdded ?? 0,
       linksRemoved: parts.linksRemoved ?? 0,

@@ -14,7 +14,21 @@ export function toStateError(error: unknown, store: string, secrets: readonly st
   const withCode = typeof code === "string" && !message.includes(code);
   const detail = withCode ? (message === "" ? code : `${code}: ${message}`) : message;
   // The driver error stays out of `cause`: its fields are not ours to vouch for.
-  return new CaseSyncError("CS_STATE", scrubSecrets(`state store ${store}: ${detail}`, secrets));
+  return new CaseSyncError(stateErrorCode(code), scrubSecrets(`state store ${store}: ${detail}`, secrets));
+}
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "57P03" /* cannot connect now */]);
+/** PostgreSQL: invalid password (28P01), invalid authorization (28000), unknown database (3D000). */
+const REFUSED = new Set(["28P01", "28000", "3D000"]);
+
+/**
+ * A store that cannot be reached or refuses the credentials stops the run like an unreachable
+ * CRM does (exit 4), not like a bug (exit 1); anything else wrong with the state is CS_STATE.
+ */
+function stateErrorCode(code: unknown): "CS_NETWORK" | "CS_AUTH" | "CS_STATE" {
+  if (typeof code !== "string") return "CS_STATE";
+  if (UNREACHABLE.has(code)) return "CS_NETWORK";
+  return REFUSED.has(code) ? "CS_AUTH" : "CS_STATE";
 }
 
 export function onlyofficeTakenError(onlyofficeId: string, takenBy: string, wanted: string): CaseSyncError {

@@ -178,8 +178,40 @@ describe("CLI under faults", () => {
     expect(missing.stderr).toContain("case-sync init");
   });
 
+  it("says which setting to fix, and skips quietly when locked", async () => {
+    const w = await world({ seed: 32, cases: 4 });
+    await initMapping(w);
+    const badToken = await w.run(["sync"], { PLANNR_TOKEN: "wrong-token-abcdefgh" });
+    expect(badToken.code).toBe(4);
+    expect(badToken.stderr).toContain("check PLANNR_TOKEN");
+    const badAccount = await w.run(["check"], { PLANNR_ACCOUNT_UUID: "00000000-0000-4000-8000-000000000000" });
+    expect(badAccount.code).toBe(4);
+    expect(badAccount.stderr).toContain("PLANNR_ACCOUNT_UUID");
+    const badUrl = await w.run(["sync"], { PLANNR_BASE_URL: "not a url" });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain("PLANNR_BASE_URL");
+    const noState = await w.run(["status"], { CASE_SYNC_STATE: `${w.dir}/typo/state.db` });
+    expect(noState.code).toBe(2);
+    expect(noState.stderr).toContain("no state at");
+    const unreachableState = await w.run(["sync"], { CASE_SYNC_STATE: "postgres://nobody@127.0.0.1:1/nodb" });
+    expect(unreachableState.code).toBe(4);
+    expect(unreachableState.stderr).toContain("CASE_SYNC_STATE");
+  });
+
+  it("stops quietly when the reader of its output goes away (| head)", async () => {
+    const w = await world({ seed: 33, cases: 300 });
+    await initMapping(w);
+    const { child, result } = w.spawn(["migrate", "--from", "plannr", "--dry-run", "--json"]);
+    child.stdout?.once("data", () => child.stdout?.destroy());
+    const done = await result;
+    expect([0, 3]).toContain(done.code);
+    expect(done.stderr).not.toContain("EPIPE");
+  });
+
   it("missing environment and bad flags exit 2", async () => {
     const w = await world({ seed: 30, cases: 4 });
+    expect((await w.run(["conflicts"])).code).toBe(2);
+    expect((await w.run(["sandbox", "--cases", "-5"])).stderr).toContain("≥ 0");
     expect((await w.run(["sync"], { PLANNR_TOKEN: "" })).code).toBe(2);
     expect((await w.run(["migrate"])).code).toBe(2);
     expect((await w.run(["migrate", "--from", "elsewhere"])).code).toBe(2);

@@ -14,15 +14,15 @@ const COMMANDS: { args: string[]; mentions: string[] }[] = [
   { args: ["plan"], mentions: ["--json", "Example"] },
   { args: ["sync"], mentions: ["--dry-run", "--watch", "--interval", "--allow-mass-delete", "--allow-mass-create", "Example", "Not carried"] },
   { args: ["migrate"], mentions: ["--from", "--dry-run", "--limit", "--only-open", "--created-since", "Example", "resume", "Not carried"] },
-  { args: ["status"], mentions: ["--json"] },
-  { args: ["conflicts"], mentions: ["list", "resolve"] },
-  { args: ["conflicts", "list"], mentions: ["--json"] },
+  { args: ["status"], mentions: ["--json", "Example"] },
+  { args: ["conflicts"], mentions: ["list", "resolve", "Example"] },
+  { args: ["conflicts", "list"], mentions: ["--json", "Example"] },
   { args: ["conflicts", "resolve"], mentions: ["--take", "Example"] },
   { args: ["link"], mentions: ["plannr-uuid", "onlyoffice-id"] },
-  { args: ["unlink"], mentions: ["plannr-uuid"] },
-  { args: ["history"], mentions: ["--json"] },
+  { args: ["unlink"], mentions: ["plannr-uuid", "Example"] },
+  { args: ["history"], mentions: ["--json", "Example"] },
   { args: ["sandbox"], mentions: ["--seed", "--cases", "Example"] },
-  { args: ["demo"], mentions: ["--seed", "--cases"] },
+  { args: ["demo"], mentions: ["--seed", "--cases", "Example"] },
 ];
 
 describe("--help", () => {
@@ -31,6 +31,12 @@ describe("--help", () => {
     expect(code).toBe(0);
     for (const word of ["init", "check", "plan", "sync", "migrate", "status", "conflicts", "link", "unlink", "history", "sandbox", "demo"]) expect(out).toContain(word);
     for (const word of ["PLANNR_TOKEN", "ONLYOFFICE_TOKEN", "CASE_SYNC_STATE", "Exit codes", "Not carried", "company members", "task boards"]) expect(out).toContain(word);
+  });
+
+  it("prints its version", () => {
+    const result = spawnSync(process.execPath, [CLI, "--version"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   it.each(COMMANDS)("case-sync $args.0 $args.1 --help", ({ args, mentions }) => {

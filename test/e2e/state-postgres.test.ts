@@ -156,7 +156,8 @@ describe("PostgresStateStore", () => {
       (e: unknown) => e,
     );
     await unreachable.close();
-    expect(error).toMatchObject({ code: "CS_STATE" });
+    // Unreachable stops a run like an unreachable CRM does (exit 4), not like a bug.
+    expect(error).toMatchObject({ code: "CS_NETWORK" });
     expect(String((error as Error).message)).toContain("postgres://someone:***@127.0.0.1:1/test");
     expect(JSON.stringify(error)).not.toContain(password);
     expect(String((error as Error).message)).not.toContain(password);

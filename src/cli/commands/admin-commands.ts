@@ -1,4 +1,5 @@
 // check, status, conflicts, link, unlink, history: looking at and steering the state by hand.
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { CaseSyncError } from "../../core/errors.js";
 import type { Cli, GlobalOptions } from "../context.js";
@@ -7,7 +8,20 @@ import { renderCheck, renderConflicts, renderHistory, renderStatus } from "../ou
 
 type Done = (code: number) => void;
 
-async function withSync(cli: Cli, command: Command, action: (sync: ReturnType<Cli["open"]>["sync"]) => Promise<void>): Promise<void> {
+/**
+ * Commands that read the state must not quietly make a new, empty one: a mistyped
+ * CASE_SYNC_STATE would then look like "no links, no conflicts".
+ */
+function requireState(cli: Cli): void {
+  const location = cli.env.CASE_SYNC_STATE;
+  if (/^postgres(ql)?:\/\//.test(location) || location === ":memory:") return;
+  if (!existsSync(location)) {
+    throw new CaseSyncError("CS_CONFIG", `no state at ${location} yet: no sync or migration has run with this CASE_SYNC_STATE (check the path)`);
+  }
+}
+
+async function withSync(cli: Cli, command: Command, action: (sync: ReturnType<Cli["open"]>["sync"]) => Promise<void>, options: { readsState?: boolean } = {}): Promise<void> {
+  if (options.readsState) requireState(cli);
   const { sync } = cli.open(command.optsWithGlobals<GlobalOptions>());
   try {
     await action(sync);
@@ -36,6 +50,7 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
     .command("status")
     .description("Show the links, the last runs, conflicts waiting, tombstones and creates in doubt")
     .option("--json", "print the status as JSON on stdout")
+    .addHelpText("after", "\nExit codes: 0 nothing waits, 3 conflicts wait for you.\n\nExample:\n  case-sync status\n  case-sync status --json | jq '.runs[0]'")
     .action(async (options: { json?: boolean }, command: Command) => {
       const c = cli();
       await withSync(c, command, async (sync) => {
@@ -43,14 +58,21 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
         if (options.json) c.json(status);
         else c.say(renderStatus(status));
         done(status.conflicts.length > 0 ? EXIT.records : EXIT.ok);
-      });
+      }, { readsState: true });
     });
 
-  const conflicts = program.command("conflicts").description("List conflicts waiting for a person, and decide them");
+  const conflicts = program
+    .command("conflicts")
+    .description("List conflicts waiting for a person, and decide them")
+    .addHelpText("after", "\nExamples:\n  case-sync conflicts list\n  case-sync conflicts resolve 3f9c1a2b --take onlyoffice && case-sync sync")
+    .action(() => {
+      throw new CaseSyncError("CS_USAGE", "conflicts needs a subcommand: list, or resolve <id> --take plannr|onlyoffice|base");
+    });
   conflicts
     .command("list")
     .description("List the conflicts waiting, with base, Plannr and ONLYOFFICE values")
     .option("--json", "print them as JSON on stdout")
+    .addHelpText("after", "\nExit codes: 0 none wait, 3 some wait.\n\nExample:\n  case-sync conflicts list --json | jq '.[] | {id, group, plannr, onlyoffice}'")
     .action(async (options: { json?: boolean }, command: Command) => {
       const c = cli();
       await withSync(c, command, async (sync) => {
@@ -58,7 +80,7 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
         if (options.json) c.json(list);
         else c.say(renderConflicts(list));
         done(list.length > 0 ? EXIT.records : EXIT.ok);
-      });
+      }, { readsState: true });
     });
   conflicts
     .command("resolve <id>")
@@ -72,7 +94,7 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
         await sync.conflicts.resolve(id, options.take as "plannr" | "onlyoffice" | "base");
         c.say(`conflict ${id}: take ${options.take}. The next sync carries it out.`);
         done(EXIT.ok);
-      });
+      }, { readsState: true });
     });
 
   program
@@ -91,19 +113,21 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
   program
     .command("unlink <plannr-uuid>")
     .description("Unlink a pair; neither case is copied again automatically")
+    .addHelpText("after", "\nThe ONLYOFFICE case's stamp is cleared too. Example:\n  case-sync unlink 0ab72051-56af-4f82-bda1-8a9ac26a996e")
     .action(async (plannrUuid: string, _options: unknown, command: Command) => {
       const c = cli();
       await withSync(c, command, async (sync) => {
         const link = await sync.unlink(plannrUuid);
         c.say(`unlinked Plannr ${plannrUuid} ⇄ ONLYOFFICE ${link.onlyofficeId}; the stamp is cleared and neither case gets a new partner automatically.`);
         done(EXIT.ok);
-      });
+      }, { readsState: true });
     });
 
   program
     .command("history <id>")
     .description("Every write case-sync made to one case (Plannr uuid or ONLYOFFICE id) and its partner")
     .option("--json", "print the audit entries as JSON on stdout")
+    .addHelpText("after", "\nValues are canonical: money in minor units (pennies), dates as YYYY-MM-DD. Examples:\n  case-sync history 0ab72051-56af-4f82-bda1-8a9ac26a996e\n  case-sync history 1042 --json")
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
       const c = cli();
       await withSync(c, command, async (sync) => {
@@ -111,6 +135,6 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
         if (options.json) c.json(entries);
         else c.say(renderHistory(id, entries));
         done(EXIT.ok);
-      });
+      }, { readsState: true });
     });
 }

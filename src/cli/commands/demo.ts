@@ -1,5 +1,6 @@
 // `case-sync demo`: the narrated tour against built-in sandboxes (see ../demo.ts).
 import type { Command } from "commander";
+import { createLogger } from "../../transport/logger.js";
 import type { Cli } from "../context.js";
 import { runDemo } from "../demo.js";
 import { wholeNumber } from "./sandbox.js";
@@ -11,8 +12,11 @@ export function registerDemo(program: Command, cli: () => Cli, done: (code: numb
     .option("--seed <n>", "seed of the generated world", (v) => wholeNumber(v, "--seed"), 1)
     .option("--cases <n>", "Plannr cases to generate (at least 8)", (v) => wholeNumber(v, "--cases", 8), 40)
     .option("--dir <dir>", "where the demo keeps its mapping and SQLite state (emptied first)", ".case-sync/demo")
+    .addHelpText("after", "\nExamples:\n  case-sync demo\n  case-sync demo --cases 500 --seed 7")
     .action(async (options: { seed: number; cases: number; dir: string }) => {
       const c = cli();
-      done(await runDemo({ seed: options.seed, cases: options.cases, dir: options.dir, say: (text) => c.say(text), logger: c.logger }));
+      // The narration tells the story; run logs below warnings would only interleave with it.
+      const logger = createLogger({ level: c.env.LOG_LEVEL === "info" ? "warn" : c.env.LOG_LEVEL, pretty: Boolean(c.stderr.isTTY) });
+      done(await runDemo({ seed: options.seed, cases: options.cases, dir: options.dir, say: (text) => c.say(text), logger }));
     });
 }

@@ -7,7 +7,7 @@ import { EXIT } from "../exit-codes.js";
 
 export function wholeNumber(value: string, flag: string, min = 0): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new CaseSyncError("CS_USAGE", `${flag} must be a whole number${min > 0 ? ` ≥ ${min}` : ""}, not "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw new CaseSyncError("CS_USAGE", `${flag} must be a whole number ≥ ${min}, not "${value}"`);
   return n;
 }
 
