@@ -1,24 +1,25 @@
 // Embedding case-sync in an integration platform: bring your own state store, logger and HTTP
 // settings. Runs as it is against the built-in sandboxes:  npx tsx examples/embed.ts
-// (in your own project, import from "case-sync" instead of "../src/index.js").
+// (in your own project: import from "case-sync" and "case-sync/sandbox" instead of ../src/…).
 import pino from "pino";
-import { createSync, openStateStore } from "../src/index.js";
+import { createSync, discoverMapping, openStateStore, parseMapping } from "../src/index.js";
 import { startSandboxes } from "../src/sandbox/index.js";
 
 const sandboxes = await startSandboxes({ seed: 3, cases: 12 });
 const { env } = sandboxes;
+const plannr = { baseUrl: env.PLANNR_BASE_URL!, token: env.PLANNR_TOKEN!, accountUuid: env.PLANNR_ACCOUNT_UUID! };
+const onlyoffice = { baseUrl: env.ONLYOFFICE_BASE_URL!, username: env.ONLYOFFICE_USERNAME!, password: env.ONLYOFFICE_PASSWORD! };
+
+// What `case-sync init --create-link-fields` does: match both systems and write a mapping.
+const discovered = await discoverMapping({ plannr, onlyoffice, createLinkFields: true, logger: pino({ level: "warn" }) });
+const mapping = parseMapping(discovered.text);
+// Plannr needs a client on every case: this one goes on copies whose client cannot be matched.
+mapping.people.defaultClient = sandboxes.world.clients[0]!.plannrUuid;
 
 const sync = createSync({
-  plannr: { baseUrl: env.PLANNR_BASE_URL!, token: env.PLANNR_TOKEN!, accountUuid: env.PLANNR_ACCOUNT_UUID! },
-  onlyoffice: { baseUrl: env.ONLYOFFICE_BASE_URL!, username: env.ONLYOFFICE_USERNAME!, password: env.ONLYOFFICE_PASSWORD! },
-  // A mapping object is validated like a file; the sandbox's case field 1 stands in for the link field here.
-  mapping: {
-    onlyoffice: { linkField: 6 },
-    fields: { status: { onlyofficeField: 8 }, value: { onlyofficeField: 9 } },
-    customFields: [{ key: "favourite_drink", plannr: "favourite_drink", onlyoffice: 1, type: "select" }],
-    // Plannr needs a client on every case: this one goes on copies whose client cannot be matched.
-    people: { defaultClient: sandboxes.world.clients[0]!.plannrUuid! },
-  },
+  plannr,
+  onlyoffice,
+  mapping, // an object (validated like a file), or the path of a YAML mapping
   store: openStateStore(":memory:"), // or a file path, a postgres:// URL, or your own StateStore
   logger: pino({ level: "warn" }),
   http: { timeoutMs: 15_000, concurrency: 4 },

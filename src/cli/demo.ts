@@ -11,7 +11,7 @@ import { createSync, type CaseSync } from "../library/create-sync.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../library/options.js";
 import { parseMapping } from "../mapping/load.js";
 import { startSandboxes, type Sandboxes } from "../sandbox/index.js";
-import { discoverMapping } from "./discover.js";
+import { discoverMapping } from "../library/discover.js";
 import { renderCheck } from "./output.js";
 
 export interface DemoOptions {

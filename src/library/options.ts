@@ -7,7 +7,7 @@ import type { CrmAdapter, Logger, ProgressEvent, StateStore } from "../core/port
 
 export interface CreateSyncOptions {
   plannr: { baseUrl: string; token: string; accountUuid: string } | CrmAdapter;
-  onlyoffice: { baseUrl: string; token?: string; username?: string; password?: string } | CrmAdapter;
+  onlyoffice: { baseUrl: string; token?: string | undefined; username?: string | undefined; password?: string | undefined } | CrmAdapter;
   /** A mapping object (validated) or the path of a YAML mapping file. */
   mapping: Mapping | Record<string, unknown> | string;
   /** A StateStore, a SQLite file path, or a postgres:// URL; default `./.case-sync/state.db`. */

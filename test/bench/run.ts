@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { discoverMapping } from "../../src/cli/discover.js";
+import { discoverMapping } from "../../src/library/discover.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../src/library/options.js";
 import { parseMapping } from "../../src/mapping/load.js";
 import { startSandboxes, type Sandboxes, type SandboxOptions } from "../../src/sandbox/index.js";

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSync, type CaseSync, type RunReport } from "../../src/index.js";
-import { discoverMapping } from "../../src/cli/discover.js";
+import { discoverMapping } from "../../src/library/discover.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../src/library/options.js";
 import { parseMapping } from "../../src/mapping/load.js";
 import { startSandboxes, type Sandboxes } from "../../src/sandbox/index.js";

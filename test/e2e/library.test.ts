@@ -6,7 +6,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSync, type CaseSync, type ProgressEvent } from "../../src/index.js";
 import { startSandboxes, type Sandboxes } from "../../src/sandbox/index.js";
-import { discoverMapping } from "../../src/cli/discover.js";
+import { discoverMapping } from "../../src/library/discover.js";
 import { parseMapping } from "../../src/mapping/load.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../src/library/options.js";
 import { MemoryStateStore } from "../support/memory-store.js";

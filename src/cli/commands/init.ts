@@ -5,7 +5,7 @@ import { CaseSyncError } from "../../core/errors.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../library/options.js";
 import { LINK_FIELD_LABEL } from "../../mapping/propose.js";
 import { connectionFromEnv, type Cli } from "../context.js";
-import { discoverMapping } from "../discover.js";
+import { discoverMapping } from "../../library/discover.js";
 import { missingConnection } from "../environment.js";
 import { EXIT } from "../exit-codes.js";
 

@@ -2,9 +2,10 @@
 // samples the portal's Date fields, and renders a mapping that is checked to load.
 import { createOnlyofficeAdapter } from "../../adapters/onlyoffice/adapter.js";
 import { createPlannrAdapter } from "../../adapters/plannr/adapter.js";
-import type { OnlyofficeConnection, PlannrConnection } from "../core/config.js";
+import type { OnlyofficeConnection } from "../core/config.js";
 import { defaultMapping, MappingSchema } from "../core/mapping.js";
-import type { Logger } from "../core/ports.js";
+import { silentLogger, type Logger } from "../core/ports.js";
+import { parseOnlyofficeConnection, parsePlannrConnection } from "./options.js";
 import { parseMapping } from "../mapping/load.js";
 import { LINK_FIELD_LABEL, proposeMapping, type Proposal } from "../mapping/propose.js";
 import { renderMapping } from "../mapping/render.js";
@@ -37,23 +38,27 @@ async function sampleDates(connection: OnlyofficeConnection, dateFieldIds: reado
   return samples;
 }
 
+/** What `case-sync init` does, for a library user: connections as `createSync` takes them (validated here). */
 export async function discoverMapping(input: {
-  plannr: PlannrConnection;
-  onlyoffice: OnlyofficeConnection;
+  plannr: { baseUrl: string; token: string; accountUuid: string };
+  onlyoffice: { baseUrl: string; token?: string | undefined; username?: string | undefined; password?: string | undefined };
   createLinkFields: boolean;
-  logger: Logger;
+  logger?: Logger;
   source?: string;
 }): Promise<Discovery> {
   const mapping = defaultMapping();
-  const plannr = createPlannrAdapter({ connection: input.plannr, mapping, logger: input.logger });
-  const onlyoffice = createOnlyofficeAdapter({ connection: input.onlyoffice, mapping, logger: input.logger });
+  const logger = input.logger ?? silentLogger;
+  const plannrConnection = parsePlannrConnection(input.plannr);
+  const onlyofficeConnection = parseOnlyofficeConnection(input.onlyoffice);
+  const plannr = createPlannrAdapter({ connection: plannrConnection, mapping, logger });
+  const onlyoffice = createOnlyofficeAdapter({ connection: onlyofficeConnection, mapping, logger });
   try {
     const [plannrRef, onlyofficeRef] = await Promise.all([plannr.listReference(), onlyoffice.listReference()]);
     let created: number | null = null;
     const hasLink = onlyofficeRef.customFields.some((f) => f.label.trim().toLowerCase() === LINK_FIELD_LABEL.toLowerCase());
     if (!hasLink && input.createLinkFields) created = await onlyoffice.createCaseField(LINK_FIELD_LABEL, 0, JSON.stringify({ size: 40 }));
     const dateFields = onlyofficeRef.customFields.filter((f) => f.nativeType === "Date").map((f) => Number(f.id));
-    const samples = await sampleDates(input.onlyoffice, dateFields, input.logger);
+    const samples = await sampleDates(onlyofficeConnection, dateFields, logger);
     const proposal = proposeMapping({ plannr: plannrRef, onlyoffice: onlyofficeRef, dateSamples: samples, createdLinkField: created });
     const [p, o] = await Promise.all([plannr.describe(), onlyoffice.describe()]);
     const text = renderMapping(proposal, { plannr: p.label, onlyoffice: o.label, generatedAt: new Date().toISOString() });
