@@ -28,7 +28,7 @@ interface ChildResult {
 const dir = mkdtempSync(join(tmpdir(), "case-sync-bench-"));
 const pages = (n: number, size: number) => Math.ceil(n / size);
 
-async function setup(name: string, sandbox: SandboxOptions): Promise<{ s: Sandboxes; run: (mode: string, run?: object) => Promise<ChildResult> }> {
+async function setup(name: string, sandbox: SandboxOptions): Promise<{ s: Sandboxes; run: (mode: string, run?: object, nodeFlags?: string[]) => Promise<ChildResult> }> {
   const s = await startSandboxes({ seed: 5, ...sandbox });
   const plannr = { baseUrl: s.plannrUrl, token: s.env.PLANNR_TOKEN!, accountUuid: s.env.PLANNR_ACCOUNT_UUID! };
   const onlyoffice = { baseUrl: s.onlyofficeUrl, token: s.env.ONLYOFFICE_TOKEN! };
@@ -44,10 +44,10 @@ async function setup(name: string, sandbox: SandboxOptions): Promise<{ s: Sandbo
     ...(sandbox.rateLimit ? { plannrRateLimit: sandbox.rateLimit } : { plannrRateLimit: { limit: 1_000_000_000, windowMs: 60_000 } }),
   };
   // The simulators live in this process, so the child must run while this event loop keeps serving.
-  const run = async (mode: string, runOptions: object = {}): Promise<ChildResult> => {
+  const run = async (mode: string, runOptions: object = {}, nodeFlags: string[] = ["--max-old-space-size=4096"]): Promise<ChildResult> => {
     const configPath = join(dir, `${name}-${mode}.json`);
     writeFileSync(configPath, JSON.stringify({ options, run: runOptions }));
-    const child = spawn(process.execPath, ["--max-old-space-size=4096", join(import.meta.dirname, "child-sync.mjs"), mode, configPath], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...nodeFlags, join(import.meta.dirname, "child-sync.mjs"), mode, configPath], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
@@ -103,7 +103,9 @@ async function syncScenario(n: number): Promise<void> {
   line("no-op sync: writes (target 0)", String(noop.writes.plannr + noop.writes.onlyoffice));
   line("no-op sync: requests ÷ lower bound (target ≤ 1.02)", `${noop.requests.plannr + noop.requests.onlyoffice} ÷ ${bound.total} = ${((noop.requests.plannr + noop.requests.onlyoffice) / bound.total).toFixed(3)}`);
   line("no-op sync: wall time", `${(noop.durationMs / 1000).toFixed(2)} s`);
-  line("no-op sync: peak RSS of the syncing process", `${noop.maxRssMb} MB`);
+  line("no-op sync: peak RSS of the syncing process (target < 400 MB)", `${noop.maxRssMb} MB`);
+  const capped = await run("sync", {}, ["--max-old-space-size=256"]);
+  line("  the same with NODE_OPTIONS=--max-old-space-size=256", `${capped.maxRssMb} MB (${(capped.durationMs / 1000).toFixed(1)} s, ${capped.writes.plannr + capped.writes.onlyoffice} writes)`);
   process.stdout.write(`${requestBreakdown(s, p0, o0)}\n`);
 
   // Edits: 1 % of pairs, one field group each, half in each system, one kind of group per record.
