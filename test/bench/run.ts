@@ -104,9 +104,9 @@ async function syncScenario(n: number): Promise<void> {
   line("no-op sync: requests ÷ lower bound (target ≤ 1.02)", `${noop.requests.plannr + noop.requests.onlyoffice} ÷ ${bound.total} = ${((noop.requests.plannr + noop.requests.onlyoffice) / bound.total).toFixed(3)}`);
   line("no-op sync: wall time", `${(noop.durationMs / 1000).toFixed(2)} s`);
   line("no-op sync: peak RSS of the syncing process (target < 400 MB)", `${noop.maxRssMb} MB`);
+  process.stdout.write(`${requestBreakdown(s, p0, o0)}\n`);
   const capped = await run("sync", {}, ["--max-old-space-size=256"]);
   line("  the same with NODE_OPTIONS=--max-old-space-size=256", `${capped.maxRssMb} MB (${(capped.durationMs / 1000).toFixed(1)} s, ${capped.writes.plannr + capped.writes.onlyoffice} writes)`);
-  process.stdout.write(`${requestBreakdown(s, p0, o0)}\n`);
 
   // Edits: 1 % of pairs, one field group each, half in each system, one kind of group per record.
   const edits = Math.max(4, Math.floor(n / 100));
