@@ -81,7 +81,7 @@ const CaseTypeSchema = z
   })
   .loose();
 
-export const ParticipantSchema = z
+export const AccountSchema = z
   .object({
     uuid: z.string().min(1),
     type: optionalText,
@@ -93,7 +93,11 @@ export const ParticipantSchema = z
     primary_email: EmailSchema,
   })
   .loose();
-export type NativeParticipant = z.infer<typeof ParticipantSchema>;
+export type NativeAccount = z.infer<typeof AccountSchema>;
+
+/** A case participant is an account, in the same shape as the account list. */
+export const ParticipantSchema = AccountSchema;
+export type NativeParticipant = NativeAccount;
 
 /** A custom field value on a case (the seeds' shape): the definition plus `value`. */
 export const CaseFieldValueSchema = z
@@ -143,20 +147,6 @@ export const FieldDefinitionSchema = z
   })
   .loose();
 export type NativeFieldDefinition = z.infer<typeof FieldDefinitionSchema>;
-
-export const AccountSchema = z
-  .object({
-    uuid: z.string().min(1),
-    type: optionalText,
-    role: optionalText,
-    name: optionalText,
-    first_name: optionalText,
-    last_name: optionalText,
-    email: EmailSchema,
-    primary_email: EmailSchema,
-  })
-  .loose();
-export type NativeAccount = z.infer<typeof AccountSchema>;
 
 export const LoginSchema = z
   .object({
