@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CaseSyncError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
-import type { RunReport } from "../core/report.js";
+import { countWrites, type RunReport } from "../core/report.js";
 import { createSync, type CaseSync } from "../library/create-sync.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../library/options.js";
 import { parseMapping } from "../mapping/load.js";
@@ -20,11 +20,6 @@ export interface DemoOptions {
   dir: string;
   say: (text: string) => void;
   logger: Logger;
-}
-
-function writes(report: RunReport): number {
-  const sum = (ops: Record<string, number>) => Object.values(ops).reduce((a, b) => a + b, 0);
-  return sum(report.sides.plannr.operations) + sum(report.sides.onlyoffice.operations);
 }
 
 function summary(report: RunReport): string {
@@ -132,7 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const last = await sync.sync();
     say(`   ${summary(last)}`);
     const pending = await sync.conflicts.list();
-    if (writes(last) !== 0 || pending.length > 0 || !resolved) throw new CaseSyncError("CS_INTERNAL", "the demo did not reach a fixpoint");
+    if (countWrites(last) !== 0 || pending.length > 0 || !resolved) throw new CaseSyncError("CS_INTERNAL", "the demo did not reach a fixpoint");
     say(`Done: ${last.links.total} linked pairs in step. Mapping and state are in ${options.dir}/ (the sandboxes stop now).`);
     return last.exitCode;
   } finally {

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { toCaseSyncError } from "../core/errors.js";
+import { notCarriedText } from "../engine/report.js";
 import { scrub } from "../transport/redact.js";
 import { registerAdminCommands } from "./commands/admin-commands.js";
 import { registerDemo } from "./commands/demo.js";
@@ -28,7 +29,6 @@ function packageVersion(): string {
   return "unknown";
 }
 
-const NOT_CARRIED = "ONLYOFFICE tags, history, tasks, files and company members; Plannr plans, task boards and non-client participants";
 
 export function buildProgram(setExit: (code: number) => void): Command {
   let instance: Cli | null = null;
@@ -51,7 +51,7 @@ directory is read too.
 Exit codes: 0 ok · 1 internal error · 2 usage or configuration · 3 finished with record errors or
 conflicts waiting · 4 aborted (auth, unreachable, not admin, identity, breaker, budget) · 5 another run holds the lock.
 
-Not carried: ${NOT_CARRIED}.
+Not carried: ${notCarriedText()}.
 
 Start here:
   case-sync demo                                   # everything, against built-in sandboxes

@@ -92,6 +92,12 @@ export const RunReportSchema = z.object({
 });
 export type RunReport = z.infer<typeof RunReportSchema>;
 
+/** Write operations a run made (or, for a dry run, would make), both sides together. */
+export function countWrites(report: Pick<RunReport, "sides">): number {
+  const sum = (ops: Record<string, number>) => Object.values(ops).reduce((a, b) => a + b, 0);
+  return sum(report.sides.plannr.operations) + sum(report.sides.onlyoffice.operations);
+}
+
 export function emptySideReport(): SideReport {
   return { scanned: 0, complete: false, requests: 0, operations: {}, creates: 0, updates: 0, deletes: 0, closes: 0, unlinks: 0 };
 }

@@ -10,7 +10,7 @@ import type { Clock, CrmAdapter, Logger, Progress } from "../core/ports.js";
 import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
 import type { AuditEntry, JournalEntry, Link, StateStore, WriteCommit } from "../core/state.js";
 import { nextBase } from "./diff.js";
-import { fingerprintKey, type Pairing } from "./links.js";
+import type { Pairing } from "./links.js";
 import { baseHashOf, encodePair, type CreateWork, type DeleteWork, type PairWork } from "./plan.js";
 import { summarize } from "./snapshot.js";
 import { viewValue, type ViewScope } from "./view.js";
@@ -287,8 +287,8 @@ export class Applier {
 }
 
 function auditValue(scope: ViewScope, group: string, c: Case): unknown {
+  // The status as a whole (the audit shows the name even when ONLYOFFICE carries only the flag).
   if (group === "status") return c.status;
-  if (group.startsWith("custom:")) return c.customFields[group.slice(7)] ?? null;
   return viewValue(scope, group as Parameters<typeof viewValue>[1], c) ?? null;
 }
 
@@ -304,4 +304,3 @@ export function createdBase(work: CreateWork): Case {
   return base;
 }
 
-export { fingerprintKey };

@@ -1,7 +1,7 @@
 // Plan as data (SPEC §4.10): from two snapshots, the links and the store's pending work, the
 // ordered write operations a sync would make. The same snapshots always give the same plan; the
 // only reads it makes are confirmations that a vanished case is really gone (invariant 7).
-import type { Case } from "../core/case.js";
+import { groupValue, type Case } from "../core/case.js";
 import type { Side } from "../core/errors.js";
 import type { CrmAdapter } from "../core/ports.js";
 import type { CaseRecord, ChangeSet, RecordIssue, WriteOp } from "../core/records.js";
@@ -158,9 +158,9 @@ function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan):
         plannrId: pair.plannrId,
         onlyofficeId: pair.onlyofficeId,
         group: g.group,
-        base: base === null ? null : valueOf(base, g.group),
-        plannr: valueOf(plannrCase, g.group),
-        onlyoffice: valueOf(onlyofficeCase, g.group),
+        base: base === null ? null : groupValue(base, g.group),
+        plannr: groupValue(plannrCase, g.group),
+        onlyoffice: groupValue(onlyofficeCase, g.group),
         reason: g.conflict.reason,
         settled: g.conflict.settled,
         existing,
@@ -172,11 +172,6 @@ function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan):
   const hashChanged = link !== null && (p.hash !== link.baseHashPlannr || o.hash !== link.baseHashOnlyoffice);
   if (mustStore || hashChanged) plan.updates.push(work);
   else plan.unchanged += 1;
-}
-
-function valueOf(c: Case, group: string): unknown {
-  if (group.startsWith("custom:")) return c.customFields[group.slice(7)] ?? null;
-  return (c as unknown as Record<string, unknown>)[group] ?? null;
 }
 
 /** Decide one pair and encode its writes on both sides (also used to re-plan after a re-read). */

@@ -14,6 +14,11 @@ export const NOT_CARRIED = [
   { item: "Plannr plans and task boards", side: null, field: null },
 ] as const;
 
+/** The same list as one sentence, for help texts. */
+export function notCarriedText(): string {
+  return NOT_CARRIED.map((n) => n.item).join("; ");
+}
+
 export function toIssueReport(issue: RecordIssue): IssueReport {
   return { side: issue.side, record: issue.record, field: issue.field, code: issue.code, message: issue.message };
 }

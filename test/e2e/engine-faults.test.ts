@@ -5,7 +5,8 @@
 import fc from "fast-check";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSync, type CaseSync, type RunReport } from "../../src/index.js";
+import { countWrites as writes } from "../../src/core/report.js";
+import { createSync, type CaseSync } from "../../src/index.js";
 import { discoverMapping } from "../../src/library/discover.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../src/library/options.js";
 import { parseMapping } from "../../src/mapping/load.js";
@@ -16,7 +17,6 @@ let s: Sandboxes;
 let sync: CaseSync;
 let linkField: number;
 
-const writes = (r: RunReport) => Object.values(r.sides.plannr.operations).reduce((a, b) => a + b, 0) + Object.values(r.sides.onlyoffice.operations).reduce((a, b) => a + b, 0);
 
 beforeAll(async () => {
   s = await startSandboxes({ seed: 61, cases: 30, onlyofficeCases: 8 });

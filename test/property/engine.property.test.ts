@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Case } from "../../src/core/case.js";
-import type { RunReport } from "../../src/core/report.js";
+import { countWrites as writeCount, type RunReport } from "../../src/core/report.js";
 import type { StateStore } from "../../src/core/state.js";
 import { deriveSettings } from "../../src/engine/context.js";
 import { Directory } from "../../src/engine/directory.js";
@@ -127,11 +127,6 @@ async function sync(world: World): Promise<RunReport | "crashed"> {
     await new Promise((r) => setTimeout(r, 5)); // the dead run's lock expires (ttl 1 ms)
   }
   return outcome;
-}
-
-function writeCount(report: RunReport): number {
-  const count = (ops: Record<string, number>) => Object.values(ops).reduce((a, b) => a + b, 0);
-  return count(report.sides.plannr.operations) + count(report.sides.onlyoffice.operations);
 }
 
 function links0(world: World, side: "plannr" | "onlyoffice"): Set<string> {

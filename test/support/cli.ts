@@ -88,7 +88,4 @@ export function parseJson<T = Record<string, unknown>>(result: CliResult): T {
   }
 }
 
-export function writeCount(report: { sides: { plannr: { operations: Record<string, number> }; onlyoffice: { operations: Record<string, number> } } }): number {
-  const sum = (ops: Record<string, number>) => Object.values(ops).reduce((a, b) => a + b, 0);
-  return sum(report.sides.plannr.operations) + sum(report.sides.onlyoffice.operations);
-}
+export { countWrites as writeCount } from "../../src/core/report.js";

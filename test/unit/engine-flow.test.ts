@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { countWrites as writes } from "../../src/core/report.js";
 import { aCase, CLIENTS, engineWorld } from "../support/engine-world.js";
-
-const writes = (report: { sides: { plannr: { operations: Record<string, number> }; onlyoffice: { operations: Record<string, number> } } }) =>
-  Object.values(report.sides.plannr.operations).reduce((a, b) => a + b, 0) + Object.values(report.sides.onlyoffice.operations).reduce((a, b) => a + b, 0);
 
 describe("engine flow over in-memory CRMs", () => {
   it("copies new cases both ways, stamps them, and reaches a fixpoint", async () => {

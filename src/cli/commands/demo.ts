@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { createLogger } from "../../transport/logger.js";
 import type { Cli } from "../context.js";
 import { runDemo } from "../demo.js";
-import { wholeNumber } from "./sandbox.js";
+import { wholeNumber } from "../arguments.js";
 
 export function registerDemo(program: Command, cli: () => Cli, done: (code: number) => void): void {
   program

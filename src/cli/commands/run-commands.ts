@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import { CaseSyncError } from "../../core/errors.js";
 import type { RunReport } from "../../core/report.js";
+import { notCarriedText } from "../../engine/report.js";
+import { wholeNumber } from "../arguments.js";
 import type { Cli, GlobalOptions } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { renderPlan, renderReport } from "../output.js";
@@ -54,7 +56,7 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .option("--allow-mass-create", "let this run create more cases than the mapping's breaker limits")
     .addHelpText(
       "after",
-      "\nExamples:\n  case-sync sync --dry-run          # look first\n  case-sync sync                    # from cron: exit 0 ok, 3 look at the report, 4 alert, 5 skipped (locked)\n  case-sync sync --watch --interval 10m\n\nNot carried: ONLYOFFICE tags, history, tasks, files and company members; Plannr plans, task boards and non-client participants.",
+      `\nExamples:\n  case-sync sync --dry-run          # look first\n  case-sync sync                    # from cron: exit 0 ok, 3 look at the report, 4 alert, 5 skipped (locked)\n  case-sync sync --watch --interval 10m\n\nNot carried: ${notCarriedText()}.`,
     )
     .action(async (options: { dryRun?: boolean; json?: boolean; watch?: boolean; interval: string; allowMassDelete?: boolean; allowMassCreate?: boolean }, command: Command) => {
       const c = cli();
@@ -89,12 +91,12 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .requiredOption("--from <side>", "the side to copy from: plannr or onlyoffice")
     .option("--dry-run", "plan only: show what would be copied")
     .option("--json", "print one JSON report on stdout")
-    .option("--limit <n>", "copy at most N cases this run", (v) => positiveInt(v, "--limit"))
+    .option("--limit <n>", "copy at most N cases this run", (v) => wholeNumber(v, "--limit", 1))
     .option("--only-open", "copy open cases only")
     .option("--created-since <date>", "copy cases created on or after this date (YYYY-MM-DD)")
     .addHelpText(
       "after",
-      "\nExamples:\n  case-sync migrate --from plannr --dry-run\n  case-sync migrate --from plannr --only-open --created-since 2024-01-01\n  case-sync migrate --from onlyoffice --limit 100\n\nA migration from Plannr writes nothing to Plannr. Ctrl-C stops after the case in hand; run the same command again to resume (nothing is copied twice).\nNot carried: ONLYOFFICE tags, history, tasks, files and company members; Plannr plans, task boards and non-client participants.",
+      `\nExamples:\n  case-sync migrate --from plannr --dry-run\n  case-sync migrate --from plannr --only-open --created-since 2024-01-01\n  case-sync migrate --from onlyoffice --limit 100\n\nA migration from Plannr writes nothing to Plannr. Ctrl-C stops after the case in hand; run the same command again to resume (nothing is copied twice).\nNot carried: ${notCarriedText()}.`,
     )
     .action(async (options: { from: string; dryRun?: boolean; json?: boolean; limit?: number; onlyOpen?: boolean; createdSince?: string }, command: Command) => {
       if (options.from !== "plannr" && options.from !== "onlyoffice") throw new CaseSyncError("CS_USAGE", `--from must be plannr or onlyoffice, not "${options.from}"`);
@@ -120,11 +122,6 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     });
 }
 
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CaseSyncError("CS_USAGE", `${flag} must be a positive whole number, not "${value}"`);
-  return n;
-}
 
 function sleepUnlessStopped(ms: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,15 +1,10 @@
 // `case-sync sandbox`: both simulators, seeded, on local ports, until interrupted.
 import type { Command } from "commander";
-import { CaseSyncError } from "../../core/errors.js";
 import { startSandboxes } from "../../sandbox/index.js";
+import { wholeNumber } from "../arguments.js";
 import type { Cli } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 
-export function wholeNumber(value: string, flag: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new CaseSyncError("CS_USAGE", `${flag} must be a whole number ≥ ${min}, not "${value}"`);
-  return n;
-}
 
 export function registerSandbox(program: Command, cli: () => Cli, done: (code: number) => void): void {
   program
