@@ -9,7 +9,7 @@ import { CaseSyncError, toCaseSyncError } from "../../src/core/errors.js";
 import type { Mapping } from "../../src/core/mapping.js";
 import { normalizeEmail } from "../../src/core/normalize.js";
 import { silentLogger, systemClock, type Clock, type CrmAdapter, type Logger } from "../../src/core/ports.js";
-import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, ScanItem, WriteOp } from "../../src/core/records.js";
+import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, ScanItem, WriteOp, WriteOutcome } from "../../src/core/records.js";
 import type { FieldRef, Reference, SideIdentity, StaffRef } from "../../src/core/reference.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { fieldRefOf, OnlyofficeCatalog, staffRefOf, type ContactCreate, type NativeLists } from "./catalog.js";
@@ -151,7 +151,7 @@ export class OnlyofficeAdapter implements CrmAdapter {
     return record;
   }
 
-  async applyWrites(id: string, ops: WriteOp[]): Promise<void> {
+  async applyWrites(id: string, ops: WriteOp[]): Promise<WriteOutcome> {
     for (const op of ops) {
       try {
         if (op.side !== "onlyoffice" || (op.record !== null && op.record !== id)) {
@@ -169,6 +169,7 @@ export class OnlyofficeAdapter implements CrmAdapter {
         throw failureOf(error, id, op);
       }
     }
+    return { refused: [] };
   }
 
   encodeStamp(id: string, value: string | null): WriteOp {

@@ -130,7 +130,7 @@ export function decodeCase(native: NativeCase, ctx: DecodeContext): CaseRecord {
   }
 
   const assignees: string[] = [];
-  if (mapping.access === "assignees" && native.isPrivate) {
+  if (mapping.access.mode === "assignees" && native.isPrivate) {
     for (const guid of native.accessList) {
       if (catalog.isIntegrationUser(guid)) continue; // ONLYOFFICE adds it to every access list
       const key = catalog.staffKey(guid);

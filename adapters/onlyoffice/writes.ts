@@ -154,7 +154,7 @@ export function encodeUpdate(input: EncodeInput, ctx: EncodeContext): EncodeResu
   }
 
   let access = { isPrivate: carry.isPrivate, accessList: carry.accessList };
-  if (mapping.access === "assignees") {
+  if (mapping.access.mode === "assignees") {
     const delta = deltaOf(changes.assignees, set.has("assignees"), record.case.assignees, target.assignees);
     const resolved = resolveAccess(carry, delta, target.assignees, { catalog, record: id });
     issues.push(...resolved.issues);
@@ -274,7 +274,7 @@ export function encodeCreate(target: Case, options: CreateOptions, ctx: EncodeCo
   }
 
   let access = { isPrivate: false, accessList: [] as string[] };
-  if (mapping.access === "assignees") {
+  if (mapping.access.mode === "assignees") {
     const resolved = resolveAccess({ isPrivate: false, accessList: [] }, { add: target.assignees, remove: [] }, target.assignees, { catalog, record: null });
     issues.push(...resolved.issues);
     access = { isPrivate: resolved.isPrivate, accessList: resolved.accessList };

@@ -11,7 +11,7 @@ import { ABORTING_CODES, CaseSyncError, toCaseSyncError } from "../../src/core/e
 import type { HttpOptions, PlannrConnection } from "../../src/core/config.js";
 import type { Mapping } from "../../src/core/mapping.js";
 import { silentLogger, systemClock, type Clock, type CrmAdapter, type Logger } from "../../src/core/ports.js";
-import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, ScanItem, WriteOp } from "../../src/core/records.js";
+import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, ScanItem, WriteOp, WriteOutcome } from "../../src/core/records.js";
 import type { Reference, SideIdentity } from "../../src/core/reference.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { PlannrCatalog } from "./catalog.js";
@@ -183,7 +183,7 @@ export class PlannrAdapter implements CrmAdapter {
   }
 
   /** Sends exactly the planned ops, in order; the first failure stops the record and is thrown. */
-  async applyWrites(id: string, ops: WriteOp[]): Promise<void> {
+  async applyWrites(id: string, ops: WriteOp[]): Promise<WriteOutcome> {
     for (const op of ops) {
       if (op.side !== "plannr") throw new CaseSyncError("CS_INTERNAL", `a ${op.side} write op was handed to the Plannr adapter`, { side: "plannr", record: id });
       try {
@@ -194,6 +194,7 @@ export class PlannrAdapter implements CrmAdapter {
         throw this.writeError(error, id, op);
       }
     }
+    return { refused: [] };
   }
 
   encodeStamp(id: string, value: string | null): WriteOp {

@@ -260,7 +260,7 @@ export function encodeCreate(target: Case, options: CreateOptions, ctx: CodecCon
   }
   const body: Record<string, unknown> = { name: target.title, participants };
   const groups: FieldGroup[] = ["title", "participants"];
-  if (mapping.access === "assignees" && writableToPlannr(mapping.fields.assignees)) {
+  if (mapping.access.mode === "assignees" && writableToPlannr(mapping.fields.assignees)) {
     const empty = { statusId: null, typeId: null, clientIds: [], participantIds: [], assigneeIds: [] };
     const assignees = assigneeList({ add: target.assignees, remove: [] }, empty, ctx, add) ?? [];
     if (assignees.length > 0) {

@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   "CS_UPSTREAM", // 5xx
   "CS_NETWORK", // connection refused/reset, DNS, socket hang-up
   "CS_TIMEOUT", // a call ran past its timeout (outcome unknown for writes)
+  "CS_INCOMPLETE", // an answer lacked part of a record (e.g. a Plannr include): that part is unknown this run
+  "CS_CIRCUIT", // a side's circuit breaker opened: too many requests failed after their retries
   "CS_CONFIG", // bad config, env or mapping
   "CS_USAGE", // bad command-line usage
   "CS_IDENTITY", // the state store belongs to another pair of systems
@@ -83,14 +85,18 @@ export function isCaseSyncError(value: unknown): value is CaseSyncError {
   return value instanceof CaseSyncError;
 }
 
-/** Codes that stop a whole run (exit code 4): nothing more can be done safely. */
+/**
+ * Codes that stop a whole run (exit code 4): nothing more can be done safely. A network error is
+ * not one of them (SPEC §5): one failed request concerns one record; a side that is really down
+ * opens its circuit breaker (`CS_CIRCUIT`), and a failed reference list stops the run by itself.
+ */
 export const ABORTING_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "CS_AUTH",
   "CS_NOT_ADMIN",
   "CS_IDENTITY",
   "CS_BREAKER",
   "CS_BUDGET",
-  "CS_NETWORK",
+  "CS_CIRCUIT",
   "CS_INTERRUPTED",
 ]);
 

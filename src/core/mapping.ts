@@ -62,6 +62,21 @@ export const CustomFieldMapSchema = z
   .strict();
 export type CustomFieldMap = z.infer<typeof CustomFieldMapSchema>;
 
+/**
+ * Privacy fails closed: a case whose assignees map to nobody (none, or only the integration user)
+ * stays private with the integration user alone, unless `unassigned: public` opts in.
+ */
+const AccessObjectSchema = z
+  .object({
+    mode: z.enum(["assignees", "preserve"]).default("assignees"),
+    unassigned: z.enum(["private", "public"]).default("private"),
+  })
+  .strict();
+const AccessSchema = z
+  .preprocess((value) => (typeof value === "string" ? { mode: value } : value), AccessObjectSchema)
+  .prefault({});
+export type AccessSettings = z.infer<typeof AccessObjectSchema>;
+
 export const MappingSchema = z
   .object({
     version: z.literal(1).default(1),
@@ -136,8 +151,11 @@ export const MappingSchema = z
       })
       .strict()
       .prefault({}),
-    /** `assignees`: Plannr assignees are the private ONLYOFFICE case's access list. `preserve`: never touched. */
-    access: z.enum(["assignees", "preserve"]).default("assignees"),
+    /**
+     * `assignees`: Plannr assignees are the private ONLYOFFICE case's access list. `preserve`: never
+     * touched. Written as the mode alone (`access: assignees`) or as an object with `unassigned`.
+     */
+    access: AccessSchema,
     conflicts: z
       .object({
         default: ConflictPolicySchema.default("manual"),

@@ -2,7 +2,7 @@
 // are the only places that plug concrete implementations in.
 import type { Case } from "./case.js";
 import type { Side } from "./errors.js";
-import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, ScanItem, WriteOp } from "./records.js";
+import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, ScanItem, WriteOp, WriteOutcome } from "./records.js";
 import type { Reference, SideIdentity } from "./reference.js";
 
 export type { StateStore } from "./state.js";
@@ -26,8 +26,11 @@ export interface CrmAdapter {
    * create first and reconciles a lost answer on the next run (invariant 6).
    */
   createCase(target: Case, options: CreateOptions): Promise<CaseRecord>;
-  /** Sends the operations for one record, in order; stops at the first failure. */
-  applyWrites(id: string, ops: WriteOp[]): Promise<void>;
+  /**
+   * Sends the operations for one record, in order; stops at the first failure (it throws). Groups
+   * the system refused while the rest was written come back in `refused` (invariant 11).
+   */
+  applyWrites(id: string, ops: WriteOp[]): Promise<WriteOutcome>;
   /** Writes (or clears, with null) the link stamp on one record. */
   setStamp(id: string, value: string | null): Promise<void>;
   /** Deletes one case (delete policy `propagate` only). */

@@ -98,6 +98,17 @@ export interface WriteOp {
   rereadFirst?: boolean;
 }
 
+/**
+ * What `applyWrites` reports back when it succeeded only in part: field groups the system refused
+ * (e.g. a Plannr 422 naming one field, after which the PUT was sent again without it). Each issue
+ * names its group in `field`; those groups were not written, everything else was.
+ */
+export interface WriteOutcome {
+  refused: RecordIssue[];
+}
+
+export const FULLY_WRITTEN: WriteOutcome = Object.freeze({ refused: [] }) as WriteOutcome;
+
 export interface EncodeResult {
   ops: WriteOp[];
   /** Values this side cannot hold (invariant 11): the groups named here are not written. */

@@ -32,7 +32,7 @@ export function deriveSettings(mapping: Mapping): EngineSettings {
   add("title", mapping.fields.title);
   add("status", mapping.fields.status.direction);
   add("participants", mapping.fields.participants);
-  if (mapping.access === "assignees") add("assignees", mapping.fields.assignees);
+  if (mapping.access.mode === "assignees") add("assignees", mapping.fields.assignees);
   for (const group of ["value", "reviewAt", "type", "groups"] as const) {
     const field = mapping.fields[group];
     if (field.onlyofficeField !== null) add(group, field.direction);

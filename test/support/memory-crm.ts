@@ -6,7 +6,7 @@ import { normalizeCase, type Case, type FieldGroup } from "../../src/core/case.j
 import { CaseSyncError, type Side } from "../../src/core/errors.js";
 import { contentHash } from "../../src/core/hash.js";
 import type { CrmAdapter } from "../../src/core/ports.js";
-import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, ScanItem, WriteOp } from "../../src/core/records.js";
+import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, ScanItem, WriteOp, WriteOutcome } from "../../src/core/records.js";
 import type { Reference, SideIdentity } from "../../src/core/reference.js";
 
 export interface StoredCase {
@@ -195,7 +195,7 @@ export class MemoryCrm implements CrmAdapter {
     return this.record(id, stored);
   }
 
-  async applyWrites(id: string, ops: WriteOp[]): Promise<void> {
+  async applyWrites(id: string, ops: WriteOp[]): Promise<WriteOutcome> {
     for (const op of ops) {
       this.requests += 1;
       const fault = await this.faultGate(op.kind);
@@ -228,6 +228,7 @@ export class MemoryCrm implements CrmAdapter {
       this.log.push(op);
       if (fault?.kind === "commit-then-timeout") throw new CaseSyncError("CS_TIMEOUT", "injected timeout after commit", { side: this.side, record: id });
     }
+    return { refused: [] };
   }
 
   async setStamp(id: string, value: string | null): Promise<void> {
