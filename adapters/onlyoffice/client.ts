@@ -9,6 +9,7 @@ import type { z } from "zod";
 import type { OnlyofficeConnection } from "../../src/core/config.js";
 import { CaseSyncError } from "../../src/core/errors.js";
 import type { Clock, Logger } from "../../src/core/ports.js";
+import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { errorFromResponse, type CallContext } from "../../src/transport/errors.js";
 import { createHttpClient, type HttpClient, type HttpRequest } from "../../src/transport/http.js";
 import { redactText } from "../../src/transport/redact.js";
@@ -42,6 +43,8 @@ export interface OnlyofficeClientOptions {
   logger: Logger;
   clock: Clock;
   retry?: RetryPolicy | undefined;
+  /** When to give up on this side for the rest of a run (default in src/transport/circuit.ts). */
+  circuit?: Partial<CircuitPolicy> | undefined;
 }
 
 interface CallOptions {
@@ -86,11 +89,17 @@ export class OnlyofficeClient {
       concurrency: options.profile.concurrency,
       rateLimit: options.profile.rateLimit,
       retry: options.retry,
+      circuit: options.circuit,
       requestBudget: options.requestBudget,
       classify: classifyOnlyoffice,
       logger: options.logger,
       clock: options.clock,
     });
+  }
+
+  /** A new run on a reused client: the side's circuit closes and its per-run counts restart. */
+  beginRun(): void {
+    this.http.beginRun();
   }
 
   requestCount(): number {

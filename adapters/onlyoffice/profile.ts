@@ -33,7 +33,8 @@ const endpoint = <M extends HttpMethod>(method: M, path: string, idempotent: boo
  * endpoints (`PUT crm/case`, `DELETE crm/case/filter`) are deliberately absent (reference trap 10).
  */
 export const ENDPOINTS = {
-  login: endpoint("POST", "authentication", false),
+  // A second login only issues a second token; a refused one is CS_AUTH and never resent.
+  login: endpoint("POST", "authentication", true),
   listCases: endpoint("GET", "crm/case/filter", true),
   getCase: endpoint("GET", "crm/case/{id}", true),
   createCase: endpoint("POST", "crm/case", false),
@@ -107,26 +108,40 @@ export function onlyofficeProfile(mapping: Mapping, concurrency?: number): Onlyo
   };
 }
 
+/** The bare message of a .NET NullReferenceException, which is all the per-field POST says. */
+const NULL_REFERENCE = /object reference not set|nullreference/i;
+
+/** ONLYOFFICE's own error envelope `{status: 1, error: {message}}`: the portal answered, not a proxy. */
+function isPortalError(body: unknown): boolean {
+  if (body === null || typeof body !== "object") return false;
+  const error = (body as Record<string, unknown>).error;
+  return error !== null && typeof error === "object" && typeof (error as Record<string, unknown>).message === "string";
+}
+
 /**
  * ONLYOFFICE's deterministic 500s (reference "Transport and auth", "Custom fields", "Cases"): a
- * failed login is an auth error, an unknown or missing custom field and an over-long title are
- * validation errors; any other 500 is upstream trouble and is not retried. The per-field POST
- * fails only for an unknown field or a missing `fieldValue` ("no case/access checks"), and then
- * with a bare NullReferenceException message that names neither: the endpoint alone decides.
+ * failed or blocked login ("User authentication failed"; any portal error envelope on the login
+ * endpoint, in case a portal words it otherwise) is an auth error; an unknown or missing
+ * custom field and an over-long title are validation errors. None of these is retried: resending
+ * cannot change the answer (and five failed logins a minute lock the login out). The per-field
+ * POST fails only for an unknown field or a missing `fieldValue` ("no case/access checks"), and
+ * then with a bare NullReferenceException message that names neither, so that message on that
+ * endpoint is a validation error. Any other 500 (a proxy's error page, a database hiccup) is left
+ * to the default: upstream trouble, retried on an idempotent call (SPEC §5).
  */
 export function classifyOnlyoffice(status: number, body: unknown, context: CallContext): CaseSyncError | null {
   if (status !== 500) return null;
-  const detail = messageFromBody(camelizeKeys(body)) ?? "HTTP 500";
+  const camel = camelizeKeys(body);
+  const detail = messageFromBody(camel) ?? "HTTP 500";
   const base = { side: context.side, record: context.record, endpoint: context.endpoint, status, retryable: false };
   const message = redactText(`${context.endpoint} answered 500: ${detail}`, context.secrets);
-  if (context.endpoint === endpointLabel(ENDPOINTS.login) || /authentication failed/i.test(detail)) {
-    return new CaseSyncError("CS_AUTH", message, base);
-  }
-  if (context.endpoint === endpointLabel(ENDPOINTS.setField)) return new CaseSyncError("CS_VALIDATION", message, base);
+  const login = context.endpoint === endpointLabel(ENDPOINTS.login);
+  if (/authentication failed/i.test(detail) || (login && isPortalError(camel))) return new CaseSyncError("CS_AUTH", message, base);
+  if (context.endpoint === endpointLabel(ENDPOINTS.setField) && NULL_REFERENCE.test(detail)) return new CaseSyncError("CS_VALIDATION", message, base);
   if (/custom\s*field|field\s*id|fieldid|fieldvalue/i.test(detail)) return new CaseSyncError("CS_VALIDATION", message, base);
   if (/title/i.test(detail) && /long|length|255|truncat|exceed/i.test(detail)) {
     return new CaseSyncError("CS_VALIDATION", message, { ...base, field: "title" });
   }
   if (/would be truncated|too long/i.test(detail)) return new CaseSyncError("CS_VALIDATION", message, base);
-  return new CaseSyncError("CS_UPSTREAM", message, base);
+  return null;
 }

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import type { PlannrConnection } from "../../src/core/config.js";
 import { CaseSyncError } from "../../src/core/errors.js";
 import type { Clock, Logger } from "../../src/core/ports.js";
+import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from "../../src/transport/http.js";
 import { redactText, registerSecret } from "../../src/transport/redact.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
@@ -30,6 +31,8 @@ export interface PlannrClientOptions {
   logger: Logger;
   clock: Clock;
   retry?: RetryPolicy | undefined;
+  /** When to give up on this side for the rest of a run (default in src/transport/circuit.ts). */
+  circuit?: Partial<CircuitPolicy> | undefined;
 }
 
 type Query = HttpRequest["query"];
@@ -81,10 +84,16 @@ export class PlannrClient {
       concurrency: options.profile.concurrency,
       rateLimit: options.profile.rateLimit,
       retry: options.retry,
+      circuit: options.circuit,
       requestBudget: options.requestBudget,
       logger: options.logger,
       clock: options.clock,
     });
+  }
+
+  /** A new run on a reused client: the side's circuit closes and its per-run counts restart. */
+  beginRun(): void {
+    this.http.beginRun();
   }
 
   requestCount(): number {

@@ -1,6 +1,15 @@
 // Fault injection for the simulators: a list of rules, each matching some requests and doing one
 // thing to them a bounded number of times. Tests and the benchmark arm them programmatically or
 // over the control endpoint (`POST /__sandbox/faults`).
+//
+// Besides "the next N" (`after`, `times`), a rule can describe a rate: `every` acts on every Nth
+// matching request, `probability` on each matching request with that probability. The draws come
+// from a seeded PRNG (mulberry32, as the world uses), one stream per rule, seeded from the plan's
+// seed and the rule's position (or the rule's own `seed`): a rule's faults depend only on the
+// sequence of requests it matches, so adding an unrelated rule does not shift them. Same seed, same
+// rules, same request order: same faults. (Concurrent clients can reorder requests; that is theirs.)
+
+import { createRng, type Rng } from "./world.js";
 
 export type FaultKind =
   /** Answer with this status (and, for 429, a Retry-After) without touching state. */
@@ -18,29 +27,52 @@ export interface FaultRule {
   status?: number;
   retryAfterSeconds?: number;
   latencyMs?: number;
-  /** How many matching requests it affects (default 1; Infinity for all). */
+  /**
+   * How many matching requests it affects. Default 1, or unbounded when `every` or `probability`
+   * is set (a rate, not a one-off). Infinity for all.
+   */
   times?: number;
   /** Skip this many matching requests before acting. */
   after?: number;
+  /** Act only on every Nth matching request (counted after `after`): 25 → the 25th, 50th, ... */
+  every?: number;
+  /** Act on a matching request with this probability (0..1), drawn from the seeded PRNG. */
+  probability?: number;
+  /** This rule's own PRNG seed (default: derived from the plan's seed and the rule's position). */
+  seed?: number;
 }
 
 interface ArmedRule extends FaultRule {
   seen: number;
   fired: number;
+  rng: Rng | null;
 }
+
+/** Rule positions get seeds far apart, so rule 0 of seed 2 is not rule 1 of seed 1. */
+const RULE_SEED_STEP = 0x9e3779b9;
 
 export class FaultPlan {
   private rules: ArmedRule[] = [];
+  /** Rules added since construction or the last clear(); positions seed the per-rule PRNGs. */
+  private added = 0;
+
+  constructor(private readonly seed = 1) {}
 
   add(rule: FaultRule): void {
-    this.rules.push({ ...rule, seen: 0, fired: 0 });
+    FaultPlan.check(rule);
+    const seed = rule.seed ?? (this.seed + Math.imul(this.added + 1, RULE_SEED_STEP)) >>> 0;
+    this.added += 1;
+    const rng = rule.probability !== undefined ? createRng(seed) : null;
+    this.rules.push({ ...rule, seen: 0, fired: 0, rng });
   }
 
+  /** Drops every rule; rules added afterwards draw the same faults as after construction. */
   clear(): void {
     this.rules = [];
+    this.added = 0;
   }
 
-  /** Rules that act on this request now (consumes their counts). */
+  /** Rules that act on this request now (consumes their counts and PRNG draws). */
   take(method: string, path: string): FaultRule[] {
     const acting: FaultRule[] = [];
     for (const rule of this.rules) {
@@ -50,8 +82,13 @@ export class FaultPlan {
         if (!hit) continue;
       }
       rule.seen += 1;
-      if (rule.seen <= (rule.after ?? 0)) continue;
-      if (rule.fired >= (rule.times ?? 1)) continue;
+      const after = rule.after ?? 0;
+      if (rule.seen <= after) continue;
+      const rate = rule.every !== undefined || rule.probability !== undefined;
+      if (rule.fired >= (rule.times ?? (rate ? Infinity : 1))) continue;
+      if (rule.every !== undefined && (rule.seen - after) % rule.every !== 0) continue;
+      // One draw per request that reached this point, hit or miss, keeps the stream aligned.
+      if (rule.rng && !rule.rng.chance(rule.probability ?? 1)) continue;
       rule.fired += 1;
       acting.push(rule);
     }
@@ -62,6 +99,7 @@ export class FaultPlan {
   static parse(input: unknown): FaultRule[] {
     const list = Array.isArray(input) ? input : [input];
     return list.map((raw) => {
+      if (typeof raw !== "object" || raw === null) throw new TypeError("a fault rule must be an object");
       const rule = raw as Record<string, unknown>;
       const kind = rule.kind;
       if (kind !== "status" && kind !== "latency" && kind !== "drop-response") throw new TypeError(`unknown fault kind ${String(kind)}`);
@@ -71,10 +109,23 @@ export class FaultPlan {
         const regex = /^\/(.*)\/$/.exec(rule.path);
         out.path = regex ? new RegExp(regex[1] ?? "") : rule.path;
       }
-      for (const key of ["status", "retryAfterSeconds", "latencyMs", "times", "after"] as const) {
+      for (const key of ["status", "retryAfterSeconds", "latencyMs", "times", "after", "every", "probability", "seed"] as const) {
         if (typeof rule[key] === "number") out[key] = rule[key];
       }
+      // JSON has no Infinity: "all" (or null) asks for an unbounded rule.
+      if (rule.times === "all" || rule.times === null) out.times = Infinity;
+      FaultPlan.check(out);
       return out;
     });
+  }
+
+  /** A rule that could never act as written is a test bug: say so instead of ignoring it. */
+  private static check(rule: FaultRule): void {
+    if (rule.every !== undefined && !(Number.isInteger(rule.every) && rule.every >= 1)) {
+      throw new RangeError(`fault rule "every" must be a whole number of at least 1, got ${rule.every}`);
+    }
+    if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
+      throw new RangeError(`fault rule "probability" must be between 0 and 1, got ${rule.probability}`);
+    }
   }
 }

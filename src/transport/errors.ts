@@ -1,7 +1,9 @@
 // One factory builds every transport error from status + body (after stripe-node's Error.ts):
 // a redacted message, the endpoint, the record, and whether the call may be retried. Adapters
 // refine it through a classifier for their own quirks (ONLYOFFICE answers 500 for a bad
-// password); the defaults follow HTTP.
+// password); the defaults follow HTTP. `retryable` says the failure is transient transport
+// trouble (the same request may succeed later); whether it is actually resent also depends on the
+// endpoint being idempotent (retry.ts), and the circuit breaker counts exactly these failures.
 import { CaseSyncError, type ErrorCode, type Side } from "../core/errors.js";
 import { redactText } from "./redact.js";
 
@@ -24,8 +26,13 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: "CS_RATE_LIMIT",
 };
 
-/** Status codes worth another try for an idempotent call (SPEC §5). */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+/**
+ * Status codes worth another try for an idempotent call (SPEC §5): 408 and 429 are answered before
+ * the server acts; 500 and 502–504 are an upstream having a bad moment. Deterministic 500s (a bad
+ * password, a too-long title on ONLYOFFICE) must be classified by the adapter first, so they
+ * arrive here only when nobody knows them.
+ */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Pulls a human message out of the common error body shapes (Laravel, ONLYOFFICE, plain text). */
 export function messageFromBody(body: unknown): string | null {

@@ -1,13 +1,16 @@
 // One axios instance per side (keep-alive agents, a timeout on every call), wrapped by the
-// stacked policies of SPEC §5: request budget → concurrency bound → rate limiter → retry for
-// idempotent endpoints → one typed error per failure. Adapters call `request` with a description
-// of the endpoint taken from their profile; nothing here knows either CRM.
+// stacked policies of SPEC §5: concurrency bound → retry for idempotent endpoints → per attempt:
+// circuit breaker, request budget, rate limiter → one typed error per failure. The breaker sees
+// each request's outcome after its retries and, once open, refuses every further request of the
+// side (circuit.ts). Adapters call `request` with a description of the endpoint taken from their
+// profile; nothing here knows either CRM.
 import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosInstance } from "axios";
 import pLimit from "p-limit";
 import { CaseSyncError, type Side } from "../core/errors.js";
 import { silentLogger, systemClock, type Clock, type Logger } from "../core/ports.js";
+import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitPolicy } from "./circuit.js";
 import { errorFromNetwork, errorFromResponse, type CallContext } from "./errors.js";
 import { RateLimiter, type RateLimitPolicy } from "./rate-limiter.js";
 import { redactText, registerSecret } from "./redact.js";
@@ -51,8 +54,10 @@ export interface HttpClientOptions {
   concurrency: number;
   rateLimit?: RateLimitPolicy | undefined;
   retry?: RetryPolicy | undefined;
-  /** Stop after this many requests (0 = no budget). */
+  /** Stop after this many requests in a run, i.e. since `beginRun` (0 = no budget). */
   requestBudget?: number | undefined;
+  /** When to give up on this side for the rest of the run (default: 5 in a row, or > 20 % of ≥ 20). */
+  circuit?: Partial<CircuitPolicy> | undefined;
   classify?: ErrorClassifier | undefined;
   logger?: Logger | undefined;
   clock?: Clock | undefined;
@@ -60,6 +65,12 @@ export interface HttpClientOptions {
 
 export interface HttpClient {
   request(request: HttpRequest): Promise<HttpResponse>;
+  /**
+   * A new run on a reused client (`--watch`): the circuit closes and the per-run counts (breaker,
+   * request budget) start from zero. `requestCount` stays cumulative: callers take deltas.
+   */
+  beginRun(): void;
+  /** Requests sent since the client was made (each retry attempt counts). */
   requestCount(): number;
   limiterWaitMs(): number;
   close(): void;
@@ -97,11 +108,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const limit = pLimit(Math.max(options.concurrency, 1));
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit, clock) : null;
   const retry = options.retry ?? DEFAULT_RETRY;
+  const circuit = new CircuitBreaker(options.side, { ...DEFAULT_CIRCUIT, ...options.circuit });
   let count = 0;
+  let countAtRunStart = 0;
 
   async function sendOnce(request: HttpRequest, context: CallContext): Promise<HttpResponse> {
+    // Checked per attempt: requests queued behind the concurrency bound, and retries of requests
+    // in flight, stop as soon as the circuit opens instead of hammering a side that is down.
+    circuit.check(request);
     const budget = options.requestBudget ?? 0;
-    if (budget > 0 && count >= budget) {
+    if (budget > 0 && count - countAtRunStart >= budget) {
       throw new CaseSyncError("CS_BUDGET", `request budget of ${budget} ${options.side} requests is spent`, {
         side: options.side,
         endpoint: request.endpoint,
@@ -150,18 +166,31 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         record: request.record,
         secrets: options.secrets(),
       };
-      return limit(() =>
-        withRetry(() => sendOnce(request, context), {
-          idempotent: request.idempotent,
-          policy: retry,
-          onRetry: (error, attempt) => {
-            logger.debug(
-              { endpoint: request.endpoint, attempt, code: (error as CaseSyncError).code },
-              redactText("retrying after a transient failure", context.secrets),
-            );
-          },
-        }),
-      );
+      return limit(async () => {
+        try {
+          const response = await withRetry(() => sendOnce(request, context), {
+            idempotent: request.idempotent,
+            policy: retry,
+            onRetry: (error, attempt) => {
+              logger.debug(
+                { endpoint: request.endpoint, attempt, code: (error as CaseSyncError).code },
+                redactText("retrying after a transient failure", context.secrets),
+              );
+            },
+          });
+          circuit.record();
+          return response;
+        } catch (error) {
+          const wasOpen = circuit.isOpen();
+          circuit.record(error);
+          if (!wasOpen && circuit.isOpen()) logger.warn({ endpoint: request.endpoint, ...circuit.snapshot() }, "circuit breaker opened");
+          throw error;
+        }
+      });
+    },
+    beginRun() {
+      circuit.reset();
+      countAtRunStart = count;
     },
     requestCount: () => count,
     limiterWaitMs: () => limiter?.waitedMs() ?? 0,

@@ -1,6 +1,8 @@
 // Retry decisions are pure (after octokit's plugin-retry): whether a failed call is tried again
 // depends only on the error and on whether the adapter's profile marks the endpoint idempotent.
-// Creates are never idempotent here: a lost create answer is settled by the journal (invariant 6).
+// Retryable errors (errors.ts): network errors (reset, hang-up, refused, DNS), timeouts, 408, 429,
+// 500 and 502–504 (SPEC §5). Creates are never idempotent here: a lost create answer is settled by
+// the journal (invariant 6).
 import pRetry from "p-retry";
 import { CaseSyncError } from "../core/errors.js";
 
@@ -16,8 +18,9 @@ export const DEFAULT_RETRY: RetryPolicy = { retries: 4, minDelayMs: 250, maxDela
 /**
  * True when the same request may be sent again. An idempotent call: on any retryable failure. A
  * create: only on a 429, which the server sends before it does anything (Laravel's throttle runs
- * before the controller), so retrying cannot make a second case; a timeout or a 5xx after a create
- * may have committed it, and the journal settles those instead (invariant 6).
+ * before the controller), so retrying cannot make a second case; a timeout, a reset or a 5xx
+ * (500 included) after a create may have committed it, and the journal settles those instead
+ * (invariant 6).
  */
 export function shouldRetry(error: unknown, idempotent: boolean): boolean {
   if (!(error instanceof CaseSyncError) || !error.retryable) return false;

@@ -297,7 +297,7 @@ describe("errors", () => {
     ["404", 404, raw("error-not-found.json"), "CS_NOT_FOUND", 1],
     ["400", 400, { status: 1, statusCode: 400, error: { message: "title is empty" } }, "CS_VALIDATION", 1],
     ["422", 422, { message: "unprocessable" }, "CS_VALIDATION", 1],
-    ["500 (any other)", 500, { status: 1, statusCode: 500, error: { message: "Object reference not set" } }, "CS_UPSTREAM", 1],
+    ["500 (any other)", 500, { status: 1, statusCode: 500, error: { message: "Object reference not set" } }, "CS_UPSTREAM", 3],
     ["500 unknown custom field", 500, { status: 1, statusCode: 500, error: { message: "Custom field with id 77 not found" } }, "CS_VALIDATION", 1],
     ["502", 502, "Bad Gateway", "CS_UPSTREAM", 3],
     ["503", 503, "Service Unavailable", "CS_UPSTREAM", 3],

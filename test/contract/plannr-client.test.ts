@@ -240,7 +240,7 @@ describe("error statuses become typed errors", () => {
     [422, "CS_VALIDATION", 1, { message: "The name field is required.", errors: { name: ["The name field is required."] } }],
     [400, "CS_VALIDATION", 1, { message: "Requested include(s) `plans2` are not allowed." }],
     [429, "CS_RATE_LIMIT", 3, { message: "Too Many Attempts." }],
-    [500, "CS_UPSTREAM", 1, { message: "Server Error" }],
+    [500, "CS_UPSTREAM", 3, { message: "Server Error" }],
     [502, "CS_UPSTREAM", 3, { message: "Bad Gateway" }],
     [503, "CS_UPSTREAM", 3, { message: "Service Unavailable" }],
     [504, "CS_UPSTREAM", 3, { message: "Gateway Timeout" }],

@@ -1,4 +1,4 @@
-// Retry decisions (SPEC §5): idempotent calls are retried on network errors, 429 and 502–504;
+// Retry decisions (SPEC §5): idempotent calls are retried on network errors, 408, 429, 500 and 502–504;
 // a create (not idempotent) only on a 429, which the server sends before doing anything; any
 // other failure of a create is settled by the journal (invariant 6).
 import { describe, expect, it } from "vitest";
@@ -15,9 +15,9 @@ function networkError(code: string): CaseSyncError {
 
 describe("shouldRetry truth table", () => {
   const rows: { name: string; error: unknown; retryable: boolean; create?: boolean }[] = [
-    ...[400, 401, 402, 403, 404, 409, 422, 500, 501].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: false })),
+    ...[400, 401, 402, 403, 404, 409, 422, 501].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: false })),
     { name: "HTTP 429", error: errorFromResponse(429, null, context), retryable: true, create: true },
-    ...[502, 503, 504].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: true })),
+    ...[408, 500, 502, 503, 504].map((status) => ({ name: `HTTP ${status}`, error: errorFromResponse(status, null, context), retryable: true })),
     ...["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ECONNABORTED", "ENOTFOUND", "EPIPE"].map((code) => ({ name: code, error: networkError(code), retryable: true })),
     { name: "a schema error", error: new CaseSyncError("CS_SCHEMA", "bad shape"), retryable: false },
     { name: "a plain Error", error: new Error("boom"), retryable: false },
@@ -52,6 +52,19 @@ describe("withRetry", () => {
     expect(result).toBe("ok");
     expect(run.attempts()).toBe(3);
     expect(seen).toEqual([1, 2]);
+  });
+
+  it("retries a 500 and a 408 on an idempotent call (a flaky upstream is normal)", async () => {
+    const run = failingThen([errorFromResponse(500, { message: "Server Error" }, context), errorFromResponse(408, null, context)], "ok");
+    expect(await withRetry(run.call, { idempotent: true, policy: fast })).toBe("ok");
+    expect(run.attempts()).toBe(3);
+  });
+
+  it("never resends a create that answered 500: it may have made the case", async () => {
+    const error = errorFromResponse(500, { message: "Server Error" }, context);
+    const run = failingThen([error], "ok");
+    await expect(withRetry(run.call, { idempotent: false, policy: fast })).rejects.toBe(error);
+    expect(run.attempts()).toBe(1);
   });
 
   it("never retries a non-idempotent call, even on a retryable error", async () => {
