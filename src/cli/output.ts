@@ -104,6 +104,9 @@ export function renderStatus(status: Status): string {
   out.push(`conflicts waiting: ${status.conflicts.length}${status.conflicts.length > 0 ? " (case-sync conflicts list)" : ""}`);
   out.push(`creates in doubt (settled by the next run): ${status.pendingCreates.length}`);
   out.push(`tombstones (cases whose partner was deleted or unlinked; never re-created automatically): ${status.tombstones.length}`);
+  if (status.rebuiltAt !== null) {
+    out.push(`links rebuilt from the stamps at ${status.rebuiltAt} (the state had been lost): unlinked cases that existed then are not copied until you check them and run sync --allow-create-after-rebuild (or link them by hand)`);
+  }
   out.push("last runs:");
   if (status.runs.length === 0) out.push("  none");
   for (const run of status.runs) out.push(`  ${run.startedAt} ${run.command} → ${run.exitCode === null ? "did not finish" : `exit ${run.exitCode}`}`);

@@ -18,6 +18,12 @@ export const LinkSchema = z.object({
   onlyofficeId: z.string().min(1),
   /** The last agreed canonical case; null right after linking (first contact, SPEC §2). */
   base: CaseSchema.nullable(),
+  /**
+   * The field groups the base covers, by signature (group and the fields it is mapped to, so a
+   * re-pointed field is a new group). A group not listed has no base yet: first contact for it.
+   * Null on links written before per-group bases (they cover the groups compared at the time).
+   */
+  baseGroups: z.array(z.string()).nullable().default(null),
   /** Hash of the base as each side sees it (projection): an equal scan hash means "unchanged". */
   baseHashPlannr: z.string().nullable(),
   baseHashOnlyoffice: z.string().nullable(),
@@ -155,6 +161,10 @@ export interface StateStore {
   decideConflict(id: string, resolution: "plannr" | "onlyoffice" | "base"): Promise<void>;
 
   listTombstones(): Promise<Tombstone[]>;
+  /**
+   * Lifts the protection of one record: removes the tombstones whose surviving partner is record
+   * `id` on `side` (a person linked it by hand). Tombstones protecting any other record stay.
+   */
   removeTombstone(side: "plannr" | "onlyoffice", id: string): Promise<void>;
 
   startRun(run: Run): Promise<void>;

@@ -4,16 +4,16 @@
 // (invariant 6); a create whose outcome is unknown stays pending and is reconciled on the next run.
 import pLimit from "p-limit";
 import { randomUUID } from "node:crypto";
-import { emptyCase, withGroupValue, type Case } from "../core/case.js";
+import { groupValue, withGroupValue, type Case } from "../core/case.js";
 import { ABORTING_CODES, CaseSyncError, toCaseSyncError, type Side } from "../core/errors.js";
 import type { Clock, CrmAdapter, Logger, Progress } from "../core/ports.js";
 import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
 import type { AuditEntry, JournalEntry, Link, StateStore, WriteCommit } from "../core/state.js";
-import { nextBase } from "./diff.js";
+import { nextBase, type NextBase } from "./diff.js";
 import type { Pairing } from "./links.js";
-import { baseHashOf, encodePair, type CreateWork, type DeleteWork, type PairWork } from "./plan.js";
+import { baseHashOf, conflictFindings, encodePair, type ConflictFinding, type CreateWork, type DeleteWork, type PairWork } from "./plan.js";
 import { summarize } from "./snapshot.js";
-import { viewValue, type ViewScope } from "./view.js";
+import { groupEquals, viewValue, type ViewScope } from "./view.js";
 
 export interface ApplyContext {
   runId: string;
@@ -38,18 +38,16 @@ export interface ApplyResult {
   linksAdded: number;
   linksRemoved: number;
   created: { side: Side; id: string; sourceId: string }[];
+  /** Conflicts found when a record that moved since the snapshot was re-read and re-planned. */
+  conflicts: ConflictFinding[];
 }
 
 /** Errors after which a create may or may not have happened: the journal entry stays pending. */
-/** Consecutive creates lost to the network after which the side counts as unreachable. */
-const NETWORK_FAILURES_TO_ABORT = 3;
-
 const UNKNOWN_OUTCOME = new Set(["CS_TIMEOUT", "CS_NETWORK", "CS_UPSTREAM", "CS_SCHEMA", "CS_INTERNAL"]);
 
 export class Applier {
-  private readonly result: ApplyResult = { applied: [], issues: [], abort: null, linksAdded: 0, linksRemoved: 0, created: [] };
+  private readonly result: ApplyResult = { applied: [], issues: [], abort: null, linksAdded: 0, linksRemoved: 0, created: [], conflicts: [] };
   private done = 0;
-  private createNetworkFailures = 0;
 
   constructor(private readonly ctx: ApplyContext) {}
 
@@ -102,9 +100,16 @@ export class Applier {
         continue;
       }
       try {
-        await this.ctx.adapters[side].applyWrites(id, [op]);
+        const outcome = await this.ctx.adapters[side].applyWrites(id, [op]);
+        // Groups the system refused while the rest of the request landed (invariant 11).
+        const refused = new Set<string>();
+        for (const issue of outcome.refused) {
+          if (issue.field !== null) refused.add(issue.field);
+          this.result.issues.push({ ...issue, severity: "error", side, record: issue.record ?? id });
+        }
+        refused.forEach((g) => failed.add(g));
         this.result.applied.push(op);
-        audit.push(...this.audit(op, partner, before, after));
+        audit.push(...this.audit({ ...op, groups: op.groups.filter((g) => !refused.has(g)) }, partner, before, after));
       } catch (error) {
         op.groups.forEach((g) => failed.add(g));
         this.fail(error, side, id, op.groups[0] ?? null);
@@ -113,42 +118,66 @@ export class Applier {
     return failed;
   }
 
+  /**
+   * Invariant 4 and the write window: a record whose planned requests can overwrite a person's
+   * edit (an ONLYOFFICE PUT resends whole values; a Plannr PUT sets the groups it carries) is read
+   * again right before them, and the pair is re-planned if it moved since the snapshot. Null: the
+   * record vanished, or the read failed (reported); the pair waits for the next run.
+   */
+  private async guard(original: PairWork): Promise<PairWork | null> {
+    let work = original;
+    for (const side of ["plannr", "onlyoffice"] as const) {
+      const ops = side === "plannr" ? work.opsPlannr : work.opsOnlyoffice;
+      if (!ops.some((op) => op.rereadFirst === true)) continue;
+      const id = side === "plannr" ? work.plannrId : work.onlyofficeId;
+      let fresh: CaseRecord | null;
+      try {
+        fresh = await this.ctx.adapters[side].getCase(id);
+      } catch (error) {
+        this.fail(error, side, id, null);
+        return null;
+      }
+      if (fresh === null) {
+        this.result.issues.push({ severity: "warning", side, record: id, field: null, code: "CS_NOT_FOUND", message: "vanished during the run; left for the next run" });
+        return null;
+      }
+      const seen = side === "plannr" ? work.plannrRecord : work.onlyofficeRecord;
+      // A record kept small in the snapshot has no version: re-planning is pure and cheap.
+      if (seen.version !== "" && fresh.version === seen.version) continue;
+      const refined = side === "onlyoffice" ? this.ctx.refine(fresh) : fresh;
+      const frozen = new Set(summarize(refined, this.ctx.scope, true).frozen);
+      const input =
+        side === "plannr"
+          ? { ...work.input, plannr: refined.case, frozenPlannr: frozen, plannrUpdatedAt: refined.updatedAt }
+          : { ...work.input, onlyoffice: refined.case, frozenOnlyoffice: frozen };
+      const resolved = work.resolvedConflicts;
+      const conflicted = new Set<string>(work.decision.groups.filter((g) => g.conflict !== undefined).map((g) => g.group));
+      work = encodePair(this.ctx, work, input, side === "plannr" ? refined : work.plannrRecord, side === "onlyoffice" ? refined : work.onlyofficeRecord);
+      work.resolvedConflicts.push(...resolved);
+      // A person's edit that raced the run is news: a group now in conflict is queued like any other.
+      this.result.conflicts.push(...conflictFindings(work, []).filter((f) => !conflicted.has(f.group)));
+      // Errors found on the fresh read are this run's news (the planned ones are already reported).
+      this.result.issues.push(...work.issues.filter((i) => i.severity === "error"));
+      if (seen.version !== "") this.ctx.logger.debug({ side, record: id }, "case moved since the snapshot; re-planned");
+    }
+    return work;
+  }
+
   async applyPair(original: PairWork, total: number): Promise<void> {
     if (this.stopped()) return;
-    let work = original;
-    if (work.opsOnlyoffice.some((op) => op.rereadFirst === true)) {
-      // Invariant 4: an ONLYOFFICE PUT resends whole values, so read the case again first and
-      // re-plan this record if it moved since the snapshot.
-      try {
-        const fresh = await this.ctx.adapters.onlyoffice.getCase(work.onlyofficeId);
-        if (fresh === null) {
-          this.result.issues.push({ severity: "warning", side: "onlyoffice", record: work.onlyofficeId, field: null, code: "CS_NOT_FOUND", message: "vanished during the run; left for the next run" });
-          this.tick(total);
-          return;
-        }
-        if (fresh.version !== work.onlyofficeRecord.version) {
-          const refined = this.ctx.refine(fresh);
-          const summary = summarize(refined, this.ctx.scope, true);
-          const input = { ...work.input, onlyoffice: refined.case, frozenOnlyoffice: new Set(summary.frozen) };
-          work = encodePair(this.ctx, work, input, work.plannrRecord, refined);
-          work.resolvedConflicts.push(...original.resolvedConflicts);
-          this.ctx.logger.debug({ record: work.onlyofficeId }, "ONLYOFFICE case moved since the snapshot; re-planned");
-        }
-      } catch (error) {
-        this.fail(error, "onlyoffice", work.onlyofficeId, null);
-        this.tick(total);
-        return;
-      }
+    const work = await this.guard(original);
+    if (work === null) {
+      this.tick(total);
+      return;
     }
     const audit: AuditEntry[] = [];
     const failed = new Set<string>();
     for (const issue of work.issues) if (issue.severity === "error" && issue.field !== null) failed.add(issue.field);
-    this.result.issues.push(...work.issues.filter((i) => i.severity === "error"));
     const { decision } = work;
     for (const g of await this.send("plannr", work.plannrId, work.opsPlannr, work.onlyofficeId, work.input.plannr, decision.targetPlannr, audit)) failed.add(g);
     for (const g of await this.send("onlyoffice", work.onlyofficeId, work.opsOnlyoffice, work.plannrId, work.input.onlyoffice, decision.targetOnlyoffice, audit)) failed.add(g);
     const settled = new Set(decision.groups.filter((g) => g.target !== undefined && !failed.has(g.group)).map((g) => g.group));
-    const base = nextBase(work.input, decision, settled);
+    const base = nextBase(work.input, decision, settled, this.ctx.scope.settings.groups);
     const commit: WriteCommit = { upsertLink: this.link(work.plannrId, work.onlyofficeId, work.link, base), audit };
     const resolved = work.resolvedConflicts.filter((id) => id !== "");
     if (resolved.length > 0) commit.resolveConflicts = { ids: resolved, at: this.now() };
@@ -159,10 +188,13 @@ export class Applier {
     this.tick(total);
   }
 
-  private link(plannrId: string, onlyofficeId: string, existing: Link | null, base: Case | null): Link {
-    const hash = baseHashOf(this.ctx.scope, base);
+  private link(plannrId: string, onlyofficeId: string, existing: Link | null, next: NextBase): Link {
+    // Only a base that covers every compared group may short-cut a later scan (an equal hash means
+    // "unchanged"); a partial one keeps the pair on the field-by-field path until it is complete.
+    const complete = next.base !== null && this.ctx.scope.settings.groups.every((g) => next.groups.includes(g.signature));
+    const hash = complete ? baseHashOf(this.ctx.scope, next.base) : null;
     const now = this.now();
-    return { plannrId, onlyofficeId, base, baseHashPlannr: hash, baseHashOnlyoffice: hash, linkedAt: existing?.linkedAt ?? now, updatedAt: now };
+    return { plannrId, onlyofficeId, base: next.base, baseGroups: next.base === null ? null : next.groups, baseHashPlannr: hash, baseHashOnlyoffice: hash, linkedAt: existing?.linkedAt ?? now, updatedAt: now };
   }
 
   async applyCreate(work: CreateWork, total: number): Promise<void> {
@@ -191,13 +223,12 @@ export class Applier {
       });
     } catch (error) {
       const e = toCaseSyncError(error, { side: work.to });
-      // One lost connection on a create (a stale keep-alive socket, a dropped answer) is that
-      // record's problem: the journal settles it next run. Several in a row: the side is down.
-      const networkBlip = (e.code === "CS_NETWORK" || e.code === "CS_TIMEOUT") && (this.createNetworkFailures += 1) < NETWORK_FAILURES_TO_ABORT;
-      if (ABORTING_CODES.has(e.code) && !networkBlip) this.fail(e, work.to, null, null);
+      if (ABORTING_CODES.has(e.code)) this.fail(e, work.to, null, null);
       else if (UNKNOWN_OUTCOME.has(e.code)) {
-        // The journal entry stays pending: the next run adopts the case if it was made.
-        this.result.issues.push({ severity: "error", side: work.to, record: e.record ?? null, field: null, code: e.code, message: `copy of ${work.from} case ${work.sourceId}: outcome unknown (${e.message}); the next run adopts it if it was made, and never creates it twice` });
+        // A lost answer is that record's problem (SPEC §5): the journal entry stays pending and the
+        // next run adopts the case if it was made, never creating it twice. A side that is really
+        // down opens its circuit breaker instead.
+        this.result.issues.push({ severity: "error", side: work.from, record: work.sourceId, field: null, code: e.code, message: `copy to ${work.to}: outcome unknown (${e.message}); the next run adopts it if it was made, and never creates it twice` });
       } else {
         await this.ctx.store.commit({ settleJournal: { id: entry.id, status: "failed", createdId: null, at: this.now() } });
         this.result.issues.push({ severity: "error", side: work.from, record: work.sourceId, field: e.field ?? null, code: e.code, message: `not copied to ${work.to}: ${e.message}` });
@@ -205,17 +236,20 @@ export class Applier {
       this.tick(total);
       return;
     }
-    this.createNetworkFailures = 0;
     this.result.created.push({ side: work.to, id: created.id, sourceId: work.sourceId });
+    // Every step of a create that failed (a close, a member add) is a record error, and the base is
+    // what the new record really holds: the next sync then finishes the step instead of reading
+    // the half-made copy as a person's edit.
     this.result.issues.push(...work.issues.filter((i) => i.severity === "error").map((i) => ({ ...i, record: created.id })));
-    const base = createdBase(work);
+    for (const issue of created.issues) this.result.issues.push({ ...issue, record: issue.record ?? created.id });
+    const base = createdBase(scope, work, work.to === "onlyoffice" ? this.ctx.refine(created).case : created.case);
     const plannrId = work.to === "plannr" ? created.id : work.sourceId;
     const onlyofficeId = work.to === "onlyoffice" ? created.id : work.sourceId;
     const createOp: WriteOp = work.ops[0] ?? { side: work.to, record: null, kind: "case.create", method: "POST", path: "", groups: [], body: undefined, summary: "create" };
     this.result.applied.push(...work.ops.map((op) => ({ ...op, record: created.id })));
     const audit = this.audit({ ...createOp, record: created.id, groups: createOp.groups.length > 0 ? createOp.groups : ["title"] }, work.sourceId, null, base);
     await this.ctx.store.commit({
-      upsertLink: this.link(plannrId, onlyofficeId, null, base),
+      upsertLink: this.link(plannrId, onlyofficeId, null, { base, groups: scope.settings.groups.map((g) => g.signature).sort() }),
       settleJournal: { id: entry.id, status: "done", createdId: created.id, at: this.now() },
       audit,
     });
@@ -292,15 +326,16 @@ function auditValue(scope: ViewScope, group: string, c: Case): unknown {
   return viewValue(scope, group as Parameters<typeof viewValue>[1], c) ?? null;
 }
 
-/** The base after a create: what was written; groups the destination refused start empty. */
-export function createdBase(work: CreateWork): Case {
+/**
+ * The base after a create: what the new record really holds. Where it reads as the target, that
+ * is the agreed value; where a step failed or the destination refused a value, the record's own
+ * value is the base, so the next sync sees the source as changed and finishes the job.
+ */
+export function createdBase(scope: ViewScope, work: CreateWork, created: Case): Case {
   let base = work.target;
-  const empty = emptyCase();
-  for (const issue of work.issues) {
-    if (issue.severity !== "error" || issue.field === null) continue;
-    const field = issue.field as Parameters<typeof withGroupValue>[1];
-    base = withGroupValue(base, field, field.startsWith("custom:") ? null : (empty as unknown as Record<string, unknown>)[field] ?? null);
+  for (const { group } of scope.settings.groups) {
+    if (groupEquals(scope, group, created, work.target)) continue;
+    base = withGroupValue(base, group, groupValue(created, group));
   }
   return base;
 }
-

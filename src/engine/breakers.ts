@@ -1,5 +1,5 @@
 // Mass-change breakers (invariant 7): a sync that would delete, close or unlink more than
-// `maxDeletes` cases or more than `maxDeletePercent` of a side stops before writing anything;
+// `maxDeletes` cases, or more than `maxDeletePercent` of a side when that is at least 3 cases, stops before writing anything;
 // one that would create more than `maxCreates` cases *and* more than `maxCreatePercent` of the
 // destination stops too. Migrations are exempt from the create breaker. Pure.
 import type { Side } from "../core/errors.js";
@@ -10,6 +10,9 @@ import type { Plan } from "./plan.js";
 function isEmpty(value: unknown): boolean {
   return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
 }
+
+/** A share of a side trips the delete breaker only when it is at least this many cases. */
+export const MIN_SHARE_DELETES = 3;
 
 export interface BreakerVerdict {
   tripped: boolean;
@@ -53,9 +56,11 @@ export function checkBreakers(input: BreakerInput): BreakerVerdict {
   for (const side of ["plannr", "onlyoffice"] as const) {
     const size = Math.max(input.sizes[side], 1);
     const d = deletes[side];
-    if (!input.allowMassDelete && (d > limits.maxDeletes || (d > 0 && (d / size) * 100 > limits.maxDeletePercent))) {
+    // The share only counts from a few cases on (SPEC §4.7): in a book of 16, one legitimate clear
+    // is 6 % and would otherwise block every later run until someone passed the flag.
+    if (!input.allowMassDelete && (d > limits.maxDeletes || (d >= MIN_SHARE_DELETES && (d / size) * 100 > limits.maxDeletePercent))) {
       reasons.push(
-        `would delete, close, unlink or empty a field of ${d} ${side} cases (limits: ${limits.maxDeletes} cases or ${limits.maxDeletePercent}% of ${input.sizes[side]}); rerun with --allow-mass-delete if this is intended`,
+        `would delete, close, unlink or empty a field of ${d} ${side} cases (limits: more than ${limits.maxDeletes} cases, or more than ${limits.maxDeletePercent}% of ${input.sizes[side]} when that is at least ${MIN_SHARE_DELETES}); rerun with --allow-mass-delete if this is intended`,
       );
     }
     const c = creates[side];

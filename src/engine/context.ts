@@ -9,6 +9,12 @@ export interface GroupSpec {
   group: FieldGroup;
   direction: Direction;
   policy: ConflictPolicy;
+  /**
+   * The group and the fields it is mapped to (`value@o51`, `custom:drink@p:drink/o60`): a base
+   * value belongs to the fields it was read from, so a re-pointed field is a new group with no
+   * base yet (first contact), never a change to copy over.
+   */
+  signature: string;
 }
 
 export interface EngineSettings {
@@ -26,21 +32,27 @@ function policyFor(mapping: Mapping, group: FieldGroup, name: string): ConflictP
 
 export function deriveSettings(mapping: Mapping): EngineSettings {
   const groups: GroupSpec[] = [];
-  const add = (group: FieldGroup, direction: Direction, name: string = group) => {
-    if (direction !== "none") groups.push({ group, direction, policy: policyFor(mapping, group, name) });
+  const add = (group: FieldGroup, direction: Direction, target: string, name: string = group) => {
+    if (direction !== "none") groups.push({ group, direction, policy: policyFor(mapping, group, name), signature: target === "" ? group : `${group}@${target}` });
   };
-  add("title", mapping.fields.title);
-  add("status", mapping.fields.status.direction);
-  add("participants", mapping.fields.participants);
-  if (mapping.access.mode === "assignees") add("assignees", mapping.fields.assignees);
+  add("title", mapping.fields.title, "");
+  add("status", mapping.fields.status.direction, `o${mapping.fields.status.onlyofficeField ?? "-"}`);
+  add("participants", mapping.fields.participants, "");
+  if (mapping.access.mode === "assignees") add("assignees", mapping.fields.assignees, "");
   for (const group of ["value", "reviewAt", "type", "groups"] as const) {
     const field = mapping.fields[group];
-    if (field.onlyofficeField !== null) add(group, field.direction);
+    if (field.onlyofficeField !== null) add(group, field.direction, `o${field.onlyofficeField}`);
   }
-  for (const field of mapping.customFields) add(customGroup(field.key), field.direction, field.key);
+  for (const field of mapping.customFields) add(customGroup(field.key), field.direction, `p:${field.plannr}/o${field.onlyoffice}/${field.type}`, field.key);
   const statusNameCarried = mapping.fields.status.onlyofficeField !== null;
-  const fingerprint = contentHash({ groups: groups.map((g) => [g.group, g.direction]), statusNameCarried, tz: mapping.timeZone });
+  const fingerprint = contentHash({ groups: groups.map((g) => [g.signature, g.direction]), statusNameCarried, tz: mapping.timeZone });
   return { mapping, groups, statusNameCarried, fingerprint };
+}
+
+/** The groups of `settings` a link's base does not cover yet (first contact for them, SPEC §2). */
+export function groupsWithoutBase(settings: EngineSettings, covered: ReadonlySet<string> | null): Set<string> {
+  if (covered === null) return new Set(settings.groups.map((g) => g.group));
+  return new Set(settings.groups.filter((g) => !covered.has(g.signature)).map((g) => g.group));
 }
 
 /** May this group be written on `side`? (`plannr-to-onlyoffice` writes only ONLYOFFICE.) */

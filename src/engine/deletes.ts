@@ -6,6 +6,7 @@ import type { Case } from "../core/case.js";
 import type { Side } from "../core/errors.js";
 import type { Link, Tombstone } from "../core/state.js";
 import { toRecord, type DeleteWork, type Plan, type PlanContext } from "./plan.js";
+import { deletedMark } from "./links.js";
 import type { RecordSummary } from "./snapshot.js";
 
 export function planVanished(ctx: PlanContext, link: Link, p: RecordSummary | undefined, o: RecordSummary | undefined, plan: Plan): void {
@@ -32,7 +33,10 @@ export function planVanished(ctx: PlanContext, link: Link, p: RecordSummary | un
     return;
   }
   if (policy === "ignore") {
-    plan.deletes.push({ ...base, action: "unlink", vanished, ops: [], tombstone: { ...tombstone, reason: `${vanished} case deleted; partner kept (delete policy: ignore)` } });
+    // The tombstone lives in the state store; the ONLYOFFICE survivor's stamp says it too, so a
+    // state rebuilt after a loss never copies the case back into Plannr.
+    const ops = vanished === "plannr" ? [ctx.adapters.onlyoffice.encodeStamp(survivorId, deletedMark(link.plannrId))] : [];
+    plan.deletes.push({ ...base, action: "unlink", vanished, ops, tombstone: { ...tombstone, reason: `${vanished} case deleted; partner kept (delete policy: ignore)` } });
     return;
   }
   if (survivorChanged && decision !== vanished) {

@@ -1,7 +1,7 @@
 // Three-way diff of one linked pair (invariants 4 and 5): per field group, against the last
 // agreed base. Changed on one side only → taken from that side. Changed on both → the group's
 // conflict policy. Set groups merge element-wise and never conflict once there is a base. Pure.
-import { groupValue, withGroupValue, type Case, type FieldGroup, type StatusGroup } from "../core/case.js";
+import { emptyCase, groupValue, withGroupValue, type Case, type FieldGroup, type StatusGroup } from "../core/case.js";
 import { sameContent } from "../core/hash.js";
 import type { ConflictPolicy } from "../core/mapping.js";
 import type { ChangeSet, SetDelta } from "../core/records.js";
@@ -30,8 +30,19 @@ export interface PairInput {
   onlyoffice: Case;
   frozenPlannr: ReadonlySet<string>;
   frozenOnlyoffice: ReadonlySet<string>;
-  /** Groups compared for the first time for this pair (newly mapped): they have no base yet. */
+  /**
+   * Groups with no base yet for this pair (just linked, newly mapped, re-pointed, or never agreed):
+   * first contact for them, whatever the other groups' bases say (SPEC §2).
+   */
   fresh: ReadonlySet<string>;
+  /** Groups with a conflict waiting for a person: no policy settles them behind the person's back. */
+  pending: ReadonlySet<string>;
+  /**
+   * Groups whose person's decision was made on values that have moved since: the base is the
+   * decided value and the side named here still holds what the person saw (and rejected), so its
+   * difference from the base is no news. The other side's later edit is then taken.
+   */
+  neutral: ReadonlyMap<string, "plannr" | "onlyoffice">;
   plannrUpdatedAt: string | null;
   previousScanAt: string | null;
   /** Conflicts the user decided (`case-sync conflicts resolve`), by group. */
@@ -96,8 +107,9 @@ function decideScalar(spec: GroupSpec, v: Sides<unknown>, input: PairInput, deci
     return d("decided", decision === "plannr" ? v.p : decision === "onlyoffice" ? v.o : v.b);
   }
   if (v.b !== undefined) {
-    const pChanged = !sameContent(v.p, v.b);
-    const oChanged = !sameContent(v.o, v.b);
+    const neutral = input.neutral.get(spec.group);
+    const pChanged = neutral !== "plannr" && !sameContent(v.p, v.b);
+    const oChanged = neutral !== "onlyoffice" && !sameContent(v.o, v.b);
     if (pChanged && !oChanged) return d("take-plannr", v.p);
     if (!pChanged && oChanged) return d("take-onlyoffice", v.o);
   }
@@ -112,7 +124,9 @@ function conflict(
   d: (outcome: Outcome, target: unknown) => GroupDecision,
   onlyofficeTarget: unknown = v.o,
 ): GroupDecision {
-  const settled = settleByPolicy(spec.policy, input.plannrUpdatedAt, input.previousScanAt);
+  // A conflict once queued waits for a person (SPEC §4.4): a later run's policy must not settle it,
+  // since it would judge with less than the run that queued it saw (newest-wins on a later scan).
+  const settled = input.pending.has(spec.group) ? null : settleByPolicy(spec.policy, input.plannrUpdatedAt, input.previousScanAt);
   const info = { reason, policy: spec.policy, settled };
   if (settled === "plannr") return { ...d("conflict", v.p), conflict: info };
   if (settled === "onlyoffice" && onlyofficeTarget !== undefined) return { ...d("conflict", onlyofficeTarget), conflict: info };
@@ -142,9 +156,13 @@ function decideSet(spec: GroupSpec, v: Sides<string[]>, input: PairInput, decisi
   }
   if (v.b === undefined) return conflict(spec, v, input, "first contact: the two sides differ", d);
   // Element-wise merge (invariant 5): an add on one side and a remove on the other both apply.
+  // A side that only still shows what a person already decided against contributes nothing.
+  const neutral = input.neutral.get(spec.group);
+  const p = neutral === "plannr" ? v.b : v.p;
+  const o = neutral === "onlyoffice" ? v.b : v.o;
   const base = new Set(v.b);
-  const removed = new Set([...v.b.filter((k) => !v.p.includes(k)), ...v.b.filter((k) => !v.o.includes(k))]);
-  const added = [...v.p.filter((k) => !base.has(k)), ...v.o.filter((k) => !base.has(k))];
+  const removed = new Set([...v.b.filter((k) => !p.includes(k)), ...v.b.filter((k) => !o.includes(k))]);
+  const added = [...p.filter((k) => !base.has(k)), ...o.filter((k) => !base.has(k))];
   const merged = sorted([...v.b.filter((k) => !removed.has(k)), ...added]);
   const outcome: Outcome = sameContent(merged, v.p) ? "take-plannr" : sameContent(merged, v.o) ? "take-onlyoffice" : "merge";
   return d(outcome, merged);
@@ -173,8 +191,9 @@ function decideStatus(spec: GroupSpec, reading: StatusReading, input: PairInput,
   if (reading.base === null) {
     if (statusAgrees(reading)) return d("equal", plannrTarget);
   } else {
-    const pChanged = plannrChanged(reading);
-    const oChanged = onlyofficeChanged(reading);
+    const neutral = input.neutral.get("status");
+    const pChanged = neutral !== "plannr" && plannrChanged(reading);
+    const oChanged = neutral !== "onlyoffice" && onlyofficeChanged(reading);
     if (!oChanged) return d(pChanged ? "take-plannr" : "equal", plannrTarget);
     const onlyofficeTarget = fromOnlyoffice(reading);
     if (onlyofficeTarget === undefined) return frozen();
@@ -255,18 +274,36 @@ function buildTargets(input: PairInput, groups: GroupDecision[]): PairDecision {
   return { groups, targetPlannr, targetOnlyoffice, changesPlannr, changesOnlyoffice };
 }
 
-/** The base after the run, given which groups were written successfully everywhere they needed to be. */
-export function nextBase(input: PairInput, decision: PairDecision, settledGroups: ReadonlySet<string>): Case | null {
-  const unsettled = decision.groups.filter((g) => g.target === undefined || !settledGroups.has(g.group));
-  if (input.base === null && unsettled.length > 0) return null;
+export interface NextBase {
+  /** The agreed case; null while no group has a base. */
+  base: Case | null;
+  /** Signatures of the groups `base` covers (see GroupSpec.signature). */
+  groups: string[];
+}
+
+/**
+ * The base after the run, group by group (SPEC §2): a group settled this run (written everywhere it
+ * needed to be, or already equal) takes its target; one left unsettled keeps the base it had, or
+ * stays without one. So the fields that agree become the base even while another group waits.
+ */
+export function nextBase(input: PairInput, decision: PairDecision, settledGroups: ReadonlySet<string>, specs: readonly GroupSpec[]): NextBase {
   let base: Case = input.base ?? input.plannr;
-  for (const g of decision.groups) {
-    if (g.target === undefined || !settledGroups.has(g.group)) continue;
-    base = withGroupValue(base, g.group, g.target);
+  const covered: string[] = [];
+  const byGroup = new Map(decision.groups.map((g) => [g.group, g]));
+  for (const spec of specs) {
+    const g = byGroup.get(spec.group);
+    if (g !== undefined && g.target !== undefined && settledGroups.has(spec.group)) {
+      base = withGroupValue(base, spec.group, g.target);
+      covered.push(spec.signature);
+    } else if (input.base !== null && !input.fresh.has(spec.group)) {
+      covered.push(spec.signature);
+    } else {
+      // No base for this group yet: the stored value means nothing, keep it out of the way.
+      base = withGroupValue(base, spec.group, groupValue(emptyCase(), spec.group));
+    }
   }
-  if (input.base === null) {
-    // Read-only and uncompared fields come from Plannr, the canonical side of the names.
-    base = { ...base, createdAt: input.plannr.createdAt };
-  }
-  return base;
+  if (covered.length === 0) return { base: null, groups: [] };
+  // Read-only and uncompared fields come from Plannr, the canonical side of the names.
+  if (input.base === null) base = { ...base, createdAt: input.plannr.createdAt };
+  return { base, groups: covered.sort() };
 }

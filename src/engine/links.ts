@@ -43,6 +43,17 @@ export interface Pairing {
   issues: RecordIssue[];
 }
 
+/** The stamp an ONLYOFFICE case carries once its linked Plannr case was deleted (policy ignore). */
+export const DELETED_MARK = "deleted:";
+
+export function deletedMark(plannrId: string): string {
+  return `${DELETED_MARK}${plannrId}`;
+}
+
+export function isDeletedMark(stamp: string): boolean {
+  return stamp.startsWith(DELETED_MARK);
+}
+
 /** How long before a journal entry a created case may appear (server and local clocks differ). */
 export const CLOCK_SKEW_MS = 10 * 60 * 1000;
 
@@ -91,6 +102,12 @@ export function pairRecords(input: PairingInput): Pairing {
   const stamped = new Map<string, string[]>();
   for (const record of onlyoffice.records.values()) {
     if (record.stamp === null) continue;
+    if (isDeletedMark(record.stamp)) {
+      // Its Plannr partner was deleted (delete policy ignore): never linked or copied again, even
+      // by a state rebuilt from the stamps (invariant 6; `case-sync link` still can).
+      if (!linkedO.has(record.id)) blocked.add(record.id);
+      continue;
+    }
     const list = stamped.get(record.stamp) ?? [];
     list.push(record.id);
     stamped.set(record.stamp, list);
@@ -180,8 +197,9 @@ export function pairRecords(input: PairingInput): Pairing {
     if (record && record.stamp === null) stampRepairs.push({ onlyofficeId: pair.onlyofficeId, plannrId: pair.plannrId });
   }
 
-  const tombstoned = new Set(input.tombstones.map((t) => t.partnerId));
-  const keep = (r: RecordSummary) => !blocked.has(r.id) && !tombstoned.has(r.id);
+  // A tombstone protects the surviving record (its partnerId, on the side other than its own).
+  const tombstoned = new Set(input.tombstones.map((t) => `${t.side === "plannr" ? "onlyoffice" : "plannr"}:${t.partnerId}`));
+  const keep = (r: RecordSummary) => !blocked.has(r.id) && !tombstoned.has(`${r.side}:${r.id}`);
   return {
     pairs,
     newLinks,

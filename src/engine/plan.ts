@@ -1,12 +1,13 @@
 // Plan as data (SPEC §4.10): from two snapshots, the links and the store's pending work, the
 // ordered write operations a sync would make. The same snapshots always give the same plan; the
 // only reads it makes are confirmations that a vanished case is really gone (invariant 7).
-import { groupValue, type Case } from "../core/case.js";
+import { emptyCase, groupValue, withGroupValue, type Case, type FieldGroup } from "../core/case.js";
+import { sameContent } from "../core/hash.js";
 import type { Side } from "../core/errors.js";
 import type { CrmAdapter } from "../core/ports.js";
 import type { CaseRecord, ChangeSet, RecordIssue, WriteOp } from "../core/records.js";
 import type { Conflict, Link, Tombstone } from "../core/state.js";
-import { createsFrom } from "./context.js";
+import { createsFrom, groupsWithoutBase } from "./context.js";
 import { planVanished } from "./deletes.js";
 import { decidePair, type Decision, type PairDecision, type PairInput } from "./diff.js";
 import type { NewLink, Pairing } from "./links.js";
@@ -138,29 +139,95 @@ function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan):
   // adopts: the source side's values win where the copy differs, as in the migration itself.
   const source = pair.newLink?.source ?? (pair.newLink && ctx.mode.kind === "migrate" ? ctx.mode.from : undefined);
   if (source) for (const spec of ctx.scope.settings.groups) decisions.set(spec.group, source);
-  for (const c of conflicts) if (c.resolution !== null) decisions.set(c.group, c.resolution);
+  const grounds = decisionGrounds(ctx, link, conflicts, plannrCase, onlyofficeCase);
+  for (const [group, decision] of grounds.decisions) decisions.set(group, decision);
   const input: PairInput = {
-    base,
+    base: grounds.base,
     plannr: plannrCase,
     onlyoffice: onlyofficeCase,
     frozenPlannr: new Set(p.frozen),
     frozenOnlyoffice: new Set(o.frozen),
-    fresh: base === null ? new Set() : ctx.freshGroups,
+    fresh: grounds.fresh,
+    pending: new Set(conflicts.filter((c) => c.resolution === null).map((c) => c.group)),
+    neutral: grounds.neutral,
     plannrUpdatedAt: p.updatedAt,
     previousScanAt: ctx.previousScanAt,
     decisions,
   };
   const work = encodePair(ctx, pair, input, toRecord(p, plannrCase), toRecord(o, onlyofficeCase));
+  plan.conflicts.push(...conflictFindings(work, conflicts));
+  const mustStore = link === null || link.base === null || work.opsPlannr.length + work.opsOnlyoffice.length > 0 || work.resolvedConflicts.length > 0;
+  const hashChanged = link !== null && (p.hash !== link.baseHashPlannr || o.hash !== link.baseHashOnlyoffice);
+  if (mustStore || hashChanged) plan.updates.push(work);
+  else plan.unchanged += 1;
+}
+
+/** The signatures a link's base covers (links from before per-group bases: the groups compared then). */
+export function coveredSignatures(ctx: Pick<PlanContext, "scope" | "freshGroups">, link: Link | null): ReadonlySet<string> | null {
+  if (link === null || link.base === null) return null;
+  if (link.baseGroups !== null) return new Set(link.baseGroups);
+  return new Set(ctx.scope.settings.groups.filter((g) => !ctx.freshGroups.has(g.group)).map((g) => g.signature));
+}
+
+interface DecisionGrounds {
+  base: Case | null;
+  fresh: Set<string>;
+  decisions: Map<string, Decision>;
+  neutral: Map<string, Side>;
+}
+
+/**
+ * What a pair is judged against: its base group by group, and the decisions people made. A
+ * decision applies only to the values it was made on (invariant 4): where a side moved since, the
+ * decided value becomes that group's base and the side that did not move shows nothing new, so a
+ * later edit is taken as a one-sided change, or (both moved) asks the person again.
+ */
+function decisionGrounds(ctx: PlanContext, link: Link | null, conflicts: readonly Conflict[], plannrCase: Case, onlyofficeCase: Case): DecisionGrounds {
+  const fresh = groupsWithoutBase(ctx.scope.settings, coveredSignatures(ctx, link));
+  let base = link?.base ?? null;
+  const decisions = new Map<string, Decision>();
+  const neutral = new Map<string, Side>();
+  const compared = new Set<string>(ctx.scope.settings.groups.map((g) => g.group));
+  for (const c of conflicts) {
+    if (c.resolution === null) continue;
+    if (!compared.has(c.group)) {
+      decisions.set(c.group, c.resolution);
+      continue;
+    }
+    const group = c.group as FieldGroup;
+    const seen = (value: unknown) => viewValue(ctx.scope, group, withGroupValue(emptyCase(), group, value));
+    const plannrMoved = !sameContent(viewValue(ctx.scope, group, plannrCase), seen(c.plannr));
+    const onlyofficeMoved = !sameContent(viewValue(ctx.scope, group, onlyofficeCase), seen(c.onlyoffice));
+    if (!plannrMoved && !onlyofficeMoved) {
+      decisions.set(group, c.resolution);
+      continue;
+    }
+    const decided = c.resolution === "plannr" ? c.plannr : c.resolution === "onlyoffice" ? c.onlyoffice : c.base;
+    base = withGroupValue(base ?? plannrCase, group, decided);
+    fresh.delete(group);
+    if (!plannrMoved) neutral.set(group, "plannr");
+    if (!onlyofficeMoved) neutral.set(group, "onlyoffice");
+  }
+  return { base, fresh, decisions, neutral };
+}
+
+/**
+ * The conflicts one decided pair holds, each tied to the pending conflict it updates; pending
+ * conflicts that this decision settles or finds settled are added to `work.resolvedConflicts`.
+ */
+export function conflictFindings(work: PairWork, pending: readonly Conflict[]): ConflictFinding[] {
+  const findings: ConflictFinding[] = [];
+  const { base, plannr, onlyoffice } = work.input;
   for (const g of work.decision.groups) {
-    const existing = conflicts.find((c) => c.group === g.group) ?? null;
+    const existing = pending.find((c) => c.group === g.group) ?? null;
     if (g.conflict) {
-      plan.conflicts.push({
-        plannrId: pair.plannrId,
-        onlyofficeId: pair.onlyofficeId,
+      findings.push({
+        plannrId: work.plannrId,
+        onlyofficeId: work.onlyofficeId,
         group: g.group,
-        base: base === null ? null : groupValue(base, g.group),
-        plannr: groupValue(plannrCase, g.group),
-        onlyoffice: groupValue(onlyofficeCase, g.group),
+        base: base === null || work.input.fresh.has(g.group) ? null : groupValue(base, g.group),
+        plannr: groupValue(plannr, g.group),
+        onlyoffice: groupValue(onlyoffice, g.group),
         reason: g.conflict.reason,
         settled: g.conflict.settled,
         existing,
@@ -168,10 +235,7 @@ function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan):
       if (g.conflict.settled !== null && existing) work.resolvedConflicts.push(existing.id);
     } else if (existing && g.outcome !== "frozen") work.resolvedConflicts.push(existing.id);
   }
-  const mustStore = link === null || link.base === null || work.opsPlannr.length + work.opsOnlyoffice.length > 0 || work.resolvedConflicts.length > 0;
-  const hashChanged = link !== null && (p.hash !== link.baseHashPlannr || o.hash !== link.baseHashOnlyoffice);
-  if (mustStore || hashChanged) plan.updates.push(work);
-  else plan.unchanged += 1;
+  return findings;
 }
 
 /** Decide one pair and encode its writes on both sides (also used to re-plan after a re-read). */

@@ -114,6 +114,22 @@ export function exitCodeFor(input: Pick<ReportInput, "abort" | "errors" | "confl
   return 0;
 }
 
+/**
+ * One record, one error per field and code: the same problem is met by the scan, the plan and the
+ * apply of one run, and a report that lists it three times reads as three problems.
+ */
+export function onePerRecord(issues: readonly RecordIssue[]): RecordIssue[] {
+  const seen = new Set<string>();
+  const out: RecordIssue[] = [];
+  for (const issue of issues) {
+    const key = issue.record === null ? `${issue.side}|-|${issue.field ?? ""}|${issue.code}|${issue.message}` : `${issue.side}|${issue.record}|${issue.field ?? ""}|${issue.code}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(issue);
+  }
+  return out;
+}
+
 export function buildReport(input: ReportInput): RunReport {
   const notCarried = NOT_CARRIED.map(({ item, side, field }) => {
     if (side === null) return { item, count: null };
@@ -128,8 +144,8 @@ export function buildReport(input: ReportInput): RunReport {
       warnings.push({ ...toIssueReport(issue), message: count > 1 ? `${issue.message} (and ${count - 1} more like it)` : issue.message });
     }
   }
-  warnings.push(...input.warnings.map(toIssueReport));
-  const errors = input.errors.map(toIssueReport);
+  warnings.push(...onePerRecord(input.warnings).map(toIssueReport));
+  const errors = onePerRecord(input.errors).map(toIssueReport);
   if (input.breakers?.tripped) for (const reason of input.breakers.reasons) errors.push({ side: null, record: null, field: null, code: "CS_BREAKER", message: reason });
   const report: RunReport = {
     command: input.command,

@@ -16,10 +16,10 @@ import { checkBreakers, type BreakerVerdict } from "./breakers.js";
 import { conflictReports, copyConflictId, storeConflicts, uncertainCopies } from "./conflicts.js";
 import { deriveSettings } from "./context.js";
 import { Directory, refineOnlyoffice } from "./directory.js";
-import { pairRecords } from "./links.js";
+import { CLOCK_SKEW_MS, pairRecords, type Pairing } from "./links.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { buildReport, planItems } from "./report.js";
-import { summarize, takeSnapshot, type Snapshot } from "./snapshot.js";
+import { summarize, takeSnapshot, type RecordSummary, type Snapshot } from "./snapshot.js";
 import type { ViewScope } from "./view.js";
 
 export interface EngineDeps {
@@ -43,15 +43,17 @@ export interface EngineDeps {
 }
 
 export type RunMode =
-  | { kind: "sync"; dryRun: boolean; allowMassDelete: boolean; allowMassCreate: boolean }
+  | { kind: "sync"; dryRun: boolean; allowMassDelete: boolean; allowMassCreate: boolean; allowCreateAfterRebuild?: boolean }
   | { kind: "plan" }
-  | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null };
+  | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null; allowCreateAfterRebuild?: boolean };
 
 const DEFAULT_LOCK_TTL_MS = 60_000;
 /** Link times of a pair that is not written this run (never stored). */
 const NOT_LOADED = "-";
 const META_PREVIOUS_SCAN = "previousScanAt";
 const META_GROUPS = "comparedGroups";
+/** Set when a run rebuilt the links from the stamps (no state, stamped cases): see `withholdAfterRebuild`. */
+export const META_REBUILT_AT = "rebuiltAt";
 
 export class EngineRun {
   private readonly logger: Logger;
@@ -166,7 +168,9 @@ export class EngineRun {
     for (const snap of [pSnap, oSnap]) {
       // A scan refused outright (credentials, rights) means nothing else will work either.
       if (snap.failure && (ABORTING_CODES.has(snap.failure.code) || snap.failure.code === "CS_FORBIDDEN")) throw snap.failure;
-      if (snap.failure) this.warnings.push({ severity: "warning", side: snap.side, record: null, field: null, code: snap.failure.code, message: `${snap.side} scan incomplete (${snap.failure.message}): no deletes are inferred this run` });
+      // An incomplete scan is an error (exit 3), never a warning: an alert on exit codes must see it.
+      if (snap.failure) this.issues.push({ severity: "error", side: snap.side, record: null, field: null, code: snap.failure.code, message: `${snap.side} scan incomplete (${snap.failure.message}): no deletes are inferred this run` });
+      else if (!snap.complete) this.issues.push({ severity: "error", side: snap.side, record: null, field: null, code: "CS_INCOMPLETE", message: `${snap.side} scan incomplete (the pages did not add up: cases missing, repeated or shifted while listed): no deletes are inferred this run` });
       for (const record of snap.records.values()) this.issues.push(...record.errors);
       for (const issue of snap.invalid.values()) this.issues.push(issue);
     }
@@ -177,6 +181,7 @@ export class EngineRun {
     await this.loadBases(links, pendingPlannrIds);
     const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" });
     this.warnings.push(...pairing.issues);
+    const rebuiltAt = await this.rebuildGuard(links.length, pairing, scanStartedAt);
     const pendingByPair = new Map<string, Conflict[]>();
     for (const c of pending) pendingByPair.set(c.plannrId, [...(pendingByPair.get(c.plannrId) ?? []), c]);
     const previousGroups = comparedGroups === null ? null : new Set(JSON.parse(comparedGroups) as string[]);
@@ -240,10 +245,19 @@ export class EngineRun {
     const linkedJournal = new Set(pairing.newLinks.map((l) => l.journalId).filter((id) => id !== undefined));
     for (const s of pairing.settlements) if (!linkedJournal.has(s.id)) await store.commit({ settleJournal: { ...s, at: this.clock.now().toISOString() } });
     const result = await applier.run(plan, pairing.stampRepairs, deleteResolutions);
+    if (result.conflicts.length > 0) {
+      await storeConflicts(store, result.conflicts, this.clock.now());
+      conflicts.push(...conflictReports(result.conflicts));
+    }
     const settledCopies = pairing.settlements.map((st) => copyConflictId(st.id)).filter((id) => pending.some((c) => c.id === id));
     if (settledCopies.length > 0) await store.commit({ resolveConflicts: { ids: settledCopies, at: this.clock.now().toISOString() } });
     this.issues.push(...result.issues.filter((i) => i.severity === "error"));
     this.warnings.push(...result.issues.filter((i) => i.severity === "warning"));
+    if (result.abort === null && rebuiltAt !== null) {
+      // Kept until someone says the withheld cases may be copied (or none is left to withhold).
+      const cleared = this.allowCreateAfterRebuild();
+      await store.setMeta(META_REBUILT_AT, cleared ? "" : rebuiltAt);
+    }
     if (result.abort === null && pSnap.complete && oSnap.complete) {
       await store.setMeta(META_PREVIOUS_SCAN, scanStartedAt);
       await store.setMeta(META_GROUPS, JSON.stringify(settings.groups.map((g) => g.group)));
@@ -258,6 +272,48 @@ export class EngineRun {
       linksAdded: result.linksAdded,
       linksRemoved: result.linksRemoved,
     });
+  }
+
+  private allowCreateAfterRebuild(): boolean {
+    return (this.mode.kind === "sync" || this.mode.kind === "migrate") && this.mode.allowCreateAfterRebuild === true;
+  }
+
+  /**
+   * Invariant 6 after a lost state: a run that finds no links but stamped ONLYOFFICE cases rebuilds
+   * the links from the stamps, and cannot tell a new unlinked case from one whose partner was
+   * deleted while the lost state remembered it. So it links and reports, and copies none of the
+   * cases that existed at the rebuild until a person says so (`--allow-create-after-rebuild`);
+   * cases created after the rebuild are copied as usual. Returns when the rebuild happened.
+   */
+  private async rebuildGuard(linkCount: number, pairing: Pairing, scanStartedAt: string): Promise<string | null> {
+    const oSnap = this.snapshots.onlyoffice;
+    const stamped = oSnap !== undefined && [...oSnap.records.values()].some((r) => r.stamp !== null);
+    const [stored, runs] = await Promise.all([this.deps.store.getMeta(META_REBUILT_AT), this.deps.store.listRuns(2)]);
+    // A store that has run before is not a lost one (its first copies may merely be unsettled).
+    const fresh = linkCount === 0 && stamped && !runs.some((r) => r.id !== this.runId);
+    const rebuiltAt = stored || (fresh ? scanStartedAt : null);
+    if (rebuiltAt === null || this.allowCreateAfterRebuild()) return rebuiltAt;
+    // Server clocks are not ours: a case made just before the rebuild may carry a later time.
+    const cutoff = Date.parse(rebuiltAt) + CLOCK_SKEW_MS;
+    const held = (r: RecordSummary) => r.createdAt === null || Date.parse(r.createdAt) <= cutoff;
+    for (const side of ["plannr", "onlyoffice"] as const) {
+      const list = side === "plannr" ? pairing.unlinkedPlannr : pairing.unlinkedOnlyoffice;
+      const withheld = list.filter(held);
+      if (withheld.length === 0) continue;
+      const kept = list.filter((r) => !held(r));
+      if (side === "plannr") pairing.unlinkedPlannr = kept;
+      else pairing.unlinkedOnlyoffice = kept;
+      const ids = withheld.slice(0, 20).map((r) => r.id).join(", ");
+      this.issues.push({
+        severity: "error",
+        side,
+        record: null,
+        field: "link",
+        code: "CS_STATE",
+        message: `the state was rebuilt from the link stamps (${rebuiltAt}): ${withheld.length} unlinked ${side} case(s) were not copied, since a rebuilt state cannot tell a new case from one whose partner was deleted (${ids}${withheld.length > 20 ? ", …" : ""}); link them by hand (case-sync link) or rerun with --allow-create-after-rebuild to copy them`,
+      });
+    }
+    return rebuiltAt;
   }
 
   private async checkIdentity(): Promise<void> {

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { CaseSyncError } from "../core/errors.js";
 import type { CrmAdapter, StateStore } from "../core/ports.js";
+import { META_REBUILT_AT } from "../engine/run.js";
 import type { AuditEntry, Conflict, JournalEntry, Link, PairIdentity, Run, Tombstone } from "../core/state.js";
 
 export interface Status {
@@ -14,6 +15,11 @@ export interface Status {
   tombstones: Tombstone[];
   /** Creates whose outcome is not known yet (reconciled by the next run). */
   pendingCreates: JournalEntry[];
+  /**
+   * When the links were rebuilt from the stamps after a lost state, while the cases that existed
+   * then are still withheld from copying (`sync --allow-create-after-rebuild` lifts it); else null.
+   */
+  rebuiltAt: string | null;
   store: string;
 }
 
@@ -29,15 +35,16 @@ export async function withLock<T>(store: StateStore, what: string, action: () =>
 }
 
 export async function readStatus(store: StateStore): Promise<Status> {
-  const [identity, links, runs, conflicts, tombstones, pendingCreates] = await Promise.all([
+  const [identity, links, runs, conflicts, tombstones, pendingCreates, rebuiltAt] = await Promise.all([
     store.getIdentity(),
     store.countLinks(),
     store.listRuns(10),
     store.listConflicts({ status: "pending" }),
     store.listTombstones(),
     store.listPendingJournal(),
+    store.getMeta(META_REBUILT_AT),
   ]);
-  return { identity, links, runs, conflicts, tombstones, pendingCreates, store: store.describe() };
+  return { identity, links, runs, conflicts, tombstones, pendingCreates, rebuiltAt: rebuiltAt || null, store: store.describe() };
 }
 
 export async function resolveConflict(store: StateStore, id: string, take: "plannr" | "onlyoffice" | "base"): Promise<Conflict> {
@@ -61,7 +68,7 @@ export async function linkByHand(store: StateStore, plannr: CrmAdapter, onlyoffi
     if (!p) throw new CaseSyncError("CS_NOT_FOUND", `Plannr case ${plannrId} does not exist`, { side: "plannr", record: plannrId });
     if (!o) throw new CaseSyncError("CS_NOT_FOUND", `ONLYOFFICE case ${onlyofficeId} does not exist or is not visible`, { side: "onlyoffice", record: onlyofficeId });
     const now = new Date().toISOString();
-    const link: Link = { plannrId, onlyofficeId, base: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt: now, updatedAt: now };
+    const link: Link = { plannrId, onlyofficeId, base: null, baseGroups: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt: now, updatedAt: now };
     const audit: AuditEntry = { runId: "link", side: "onlyoffice", record: onlyofficeId, partner: plannrId, operation: "link.hand", group: "link", before: o.stamp, after: plannrId, at: now };
     await store.commit({ upsertLink: link, audit: [audit] });
     await Promise.all([store.removeTombstone("plannr", plannrId), store.removeTombstone("onlyoffice", onlyofficeId)]);

@@ -102,14 +102,14 @@ export function createSync(options: CreateSyncOptions): CaseSync {
     async sync(input = {}) {
       const o = parseOption(SyncOptionsSchema, input, "sync options");
       await init();
-      return runEngine(deps, { kind: "sync", dryRun: o.dryRun ?? false, allowMassDelete: o.allowMassDelete ?? false, allowMassCreate: o.allowMassCreate ?? false }, o.signal);
+      return runEngine(deps, { kind: "sync", dryRun: o.dryRun ?? false, allowMassDelete: o.allowMassDelete ?? false, allowMassCreate: o.allowMassCreate ?? false, allowCreateAfterRebuild: o.allowCreateAfterRebuild ?? false }, o.signal);
     },
     async migrate(input) {
       const o = parseOption(MigrateOptionsSchema, input, "migrate options");
       await init();
       return runEngine(
         deps,
-        { kind: "migrate", from: o.from, dryRun: o.dryRun ?? false, limit: o.limit ?? null, onlyOpen: o.onlyOpen ?? false, createdSince: o.createdSince ?? null },
+        { kind: "migrate", from: o.from, dryRun: o.dryRun ?? false, limit: o.limit ?? null, onlyOpen: o.onlyOpen ?? false, createdSince: o.createdSince ?? null, allowCreateAfterRebuild: o.allowCreateAfterRebuild ?? false },
         o.signal,
       );
     },

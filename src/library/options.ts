@@ -23,6 +23,8 @@ export interface SyncOptions {
   dryRun?: boolean;
   allowMassDelete?: boolean;
   allowMassCreate?: boolean;
+  /** After a state rebuilt from the stamps: copy the unlinked cases that existed at the rebuild. */
+  allowCreateAfterRebuild?: boolean;
   signal?: AbortSignal;
 }
 
@@ -33,6 +35,8 @@ export interface MigrateOptions {
   onlyOpen?: boolean;
   /** ISO date or timestamp: only cases created on or after it. */
   createdSince?: string;
+  /** After a state rebuilt from the stamps: copy the unlinked cases that existed at the rebuild. */
+  allowCreateAfterRebuild?: boolean;
   signal?: AbortSignal;
 }
 
@@ -41,6 +45,7 @@ export const SyncOptionsSchema = z
     dryRun: z.boolean().optional(),
     allowMassDelete: z.boolean().optional(),
     allowMassCreate: z.boolean().optional(),
+    allowCreateAfterRebuild: z.boolean().optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();
@@ -55,6 +60,7 @@ export const MigrateOptionsSchema = z
       .string()
       .refine((s) => !Number.isNaN(Date.parse(s)), { message: "must be an ISO date such as 2025-01-31" })
       .optional(),
+    allowCreateAfterRebuild: z.boolean().optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();

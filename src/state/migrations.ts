@@ -130,6 +130,29 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: "per-group bases; tombstones keyed by the record they protect",
+    // A base is per field group (SPEC §2 first contact): a group newly mapped, or re-pointed at
+    // another field, has no base yet even where the others do. NULL: a link written before this
+    // version, whose base covers the groups compared then (the engine reads that from meta).
+    statements: (d) => [
+      `ALTER TABLE ${d.table("links")} ADD COLUMN base_groups TEXT`,
+      // Tombstones are per record: one case unlinked from two partners in turn keeps both
+      // protected, so the key holds the protected partner too (it was (side, id) alone).
+      `CREATE TABLE ${d.table("tombstones")}_v2 (
+        side TEXT NOT NULL,
+        id TEXT NOT NULL,
+        partner_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (side, id, partner_id)
+      )`,
+      `INSERT INTO ${d.table("tombstones")}_v2 (side, id, partner_id, reason, at) SELECT side, id, partner_id, reason, at FROM ${d.table("tombstones")}`,
+      `DROP TABLE ${d.table("tombstones")}`,
+      `ALTER TABLE ${d.table("tombstones")}_v2 RENAME TO tombstones`,
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

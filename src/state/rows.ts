@@ -106,6 +106,7 @@ export function linkParams(link: Link): SqlValue[] {
     link.baseHashOnlyoffice,
     link.linkedAt,
     link.updatedAt,
+    link.baseGroups === null ? null : json(link.baseGroups),
   ];
 }
 
@@ -117,6 +118,7 @@ export function decodeLink(row: Row): Link {
       plannrId: row.plannr_id,
       onlyofficeId: row.onlyoffice_id,
       base: parseJson(row.base, "links", key, "base"),
+      baseGroups: row.base_groups === null || row.base_groups === undefined ? null : parseJson(row.base_groups, "links", key, "base_groups"),
       baseHashPlannr: row.base_hash_plannr,
       baseHashOnlyoffice: row.base_hash_onlyoffice,
       linkedAt: row.linked_at,

@@ -24,14 +24,15 @@ export function stateStatements(d: Dialect) {
     releaseLock: `DELETE FROM ${t("run_lock")} WHERE owner = $1`,
 
     listLinks: `SELECT * FROM ${t("links")} ORDER BY plannr_id`,
-    listLinkHeads: `SELECT plannr_id, onlyoffice_id, NULL AS base, base_hash_plannr, base_hash_onlyoffice, linked_at, updated_at FROM ${t("links")} ORDER BY plannr_id`,
+    listLinkHeads: `SELECT plannr_id, onlyoffice_id, NULL AS base, NULL AS base_groups, base_hash_plannr, base_hash_onlyoffice, linked_at, updated_at FROM ${t("links")} ORDER BY plannr_id`,
     linksByPlannr: `SELECT * FROM ${t("links")} WHERE ${d.inList("plannr_id", "$1")} ORDER BY plannr_id`,
     linkByPlannr: `SELECT * FROM ${t("links")} WHERE plannr_id = $1`,
     linkByOnlyoffice: `SELECT * FROM ${t("links")} WHERE onlyoffice_id = $1`,
     countLinks: `SELECT count(*) AS n FROM ${t("links")}`,
     upsertLink: `INSERT INTO ${t("links")} (plannr_id, onlyoffice_id, base, base_hash_plannr, base_hash_onlyoffice,
-        linked_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        linked_at, updated_at, base_groups) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
       ON CONFLICT (plannr_id) DO UPDATE SET onlyoffice_id = excluded.onlyoffice_id, base = excluded.base,
+        base_groups = excluded.base_groups,
         base_hash_plannr = excluded.base_hash_plannr, base_hash_onlyoffice = excluded.base_hash_onlyoffice,
         linked_at = excluded.linked_at, updated_at = excluded.updated_at`,
     deleteLink: `DELETE FROM ${t("links")} WHERE plannr_id = $1`,
@@ -59,10 +60,10 @@ export function stateStatements(d: Dialect) {
     resolveConflicts: `UPDATE ${t("conflicts")} SET status = 'resolved', resolved_at = $1 WHERE ${d.inList("id", "$2")}`,
 
     addTombstone: `INSERT INTO ${t("tombstones")} (side, id, partner_id, reason, at) VALUES ($1, $2, $3, $4, $5)
-      ON CONFLICT (side, id) DO UPDATE SET partner_id = excluded.partner_id, reason = excluded.reason,
-        at = excluded.at`,
+      ON CONFLICT (side, id, partner_id) DO UPDATE SET reason = excluded.reason, at = excluded.at`,
     listTombstones: `SELECT * FROM ${t("tombstones")} ORDER BY at, side, id`,
-    removeTombstone: `DELETE FROM ${t("tombstones")} WHERE side = $1 AND id = $2`,
+    // The tombstones that protect one record (its partner id) and come from the other side.
+    removeTombstone: `DELETE FROM ${t("tombstones")} WHERE partner_id = $2 AND side <> $1`,
 
     startRun: `INSERT INTO ${t("runs")} (id, command, started_at, finished_at, exit_code, summary)
       VALUES ($1, $2, $3, $4, $5, $6)`,

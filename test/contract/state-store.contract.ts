@@ -51,6 +51,7 @@ export function link(plannrId: string, onlyofficeId: string, base: Case | null =
     plannrId,
     onlyofficeId,
     base,
+    baseGroups: base === null ? null : ["title"],
     baseHashPlannr: base === null ? null : `hp-${plannrId}`,
     baseHashOnlyoffice: base === null ? null : `ho-${onlyofficeId}`,
     linkedAt: T0,
@@ -299,20 +300,24 @@ export function stateStoreContract(
       });
     });
 
-    it("adds tombstones through commit, lists and removes them", async () => {
+    it("adds tombstones through commit, lists them, and lifts only the protection of the record linked by hand", async () => {
       const store = await open();
-      const gone = { side: "plannr" as const, id: "p-1", partnerId: "o-1", reason: "deleted in Plannr", at: T1 };
-      await store.commit({ addTombstone: gone });
-      await store.commit({ addTombstone: { side: "onlyoffice", id: "p-1", partnerId: "x", reason: "same id, other side", at: T2 } });
-      await store.commit({ addTombstone: { ...gone, reason: "seen again", at: T0 } });
+      // Plannr case p-1 was unlinked from o-1: both are protected (each tombstone names the survivor).
+      const protectsO1 = { side: "plannr" as const, id: "p-1", partnerId: "o-1", reason: "unlinked", at: T1 };
+      const protectsP1 = { side: "onlyoffice" as const, id: "o-1", partnerId: "p-1", reason: "unlinked", at: T1 };
+      await store.commit({ addTombstone: protectsO1 });
+      await store.commit({ addTombstone: protectsP1 });
+      await store.commit({ addTombstone: { ...protectsO1, reason: "seen again", at: T0 } });
+      // Later p-1 is unlinked from o-2 too: o-1 keeps its protection (per record, not per id).
+      const protectsO2 = { side: "plannr" as const, id: "p-1", partnerId: "o-2", reason: "unlinked again", at: T2 };
+      await store.commit({ addTombstone: protectsO2 });
       const listed = await store.listTombstones();
-      expect(listed).toHaveLength(2);
-      expect(listed).toContainEqual({ ...gone, reason: "seen again", at: T0 });
+      expect(listed).toHaveLength(3);
+      expect(listed).toContainEqual({ ...protectsO1, reason: "seen again", at: T0 });
+      // Linking p-1 by hand lifts p-1's protection only.
       await store.removeTombstone("plannr", "p-1");
       await store.removeTombstone("plannr", "never-there");
-      expect(await store.listTombstones()).toEqual([
-        { side: "onlyoffice", id: "p-1", partnerId: "x", reason: "same id, other side", at: T2 },
-      ]);
+      expect(await store.listTombstones()).toEqual([{ ...protectsO1, reason: "seen again", at: T0 }, protectsO2]);
     });
 
     it("records runs and lists them newest first", async () => {

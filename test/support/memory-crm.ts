@@ -2,7 +2,7 @@
 // canonical cases, encodes one write op per field group (plus set adds/removes), and can inject
 // the faults the engine must survive: a write that fails, a write that commits and then times out,
 // a create whose answer is lost, a scan that breaks off, and a "crash" (the call never returns).
-import { normalizeCase, type Case, type FieldGroup } from "../../src/core/case.js";
+import { emptyCase, groupValue, normalizeCase, withGroupValue, type Case, type FieldGroup } from "../../src/core/case.js";
 import { CaseSyncError, type Side } from "../../src/core/errors.js";
 import { contentHash } from "../../src/core/hash.js";
 import type { CrmAdapter } from "../../src/core/ports.js";
@@ -23,7 +23,11 @@ export type Fault =
   /** The next matching call never settles: the run is abandoned there (a crash). */
   | { kind: "hang"; op?: string | undefined }
   /** The scan throws after this many records. */
-  | { kind: "scan-break"; after: number };
+  | { kind: "scan-break"; after: number }
+  /** The next matching write lands without this group: the system refused it (e.g. a Plannr 422 naming it). */
+  | { kind: "refuse"; op?: string | undefined; group: FieldGroup }
+  /** The next create makes the case but one of its steps fails: the group stays empty, an issue says so. */
+  | { kind: "create-step-fails"; op?: string | undefined; group: FieldGroup };
 
 /**
  * A process crash: once tripped, every call on every component that shares the switch hangs
@@ -43,6 +47,8 @@ export class MemoryCrm implements CrmAdapter {
   readonly cases = new Map<string, StoredCase>();
   readonly faults: Fault[] = [];
   readonly log: WriteOp[] = [];
+  /** A person's edit that lands right before the engine's next write (the write window, invariant 4). */
+  beforeWrite: ((cases: Map<string, StoredCase>) => void) | null = null;
   /** Ids of the cases the engine created (what a person would recognise as the tool's copies). */
   readonly createdByEngine: string[] = [];
   private nextId = 1;
@@ -66,6 +72,9 @@ export class MemoryCrm implements CrmAdapter {
 
   seed(c: Case, stamp: string | null = null, id?: string): string {
     const key = id ?? this.newId();
+    // An id given (a copy of another world's case) is never handed out again.
+    const n = /(\d+)$/.exec(key);
+    if (n) this.nextId = Math.max(this.nextId, (this.side === "plannr" ? Number(n[1]) : Number(n[1]) - 1000) + 1);
     this.cases.set(key, { case: normalizeCase({ ...c, createdAt: c.createdAt ?? this.tick() }), stamp, updatedAt: this.tick() });
     return key;
   }
@@ -91,7 +100,7 @@ export class MemoryCrm implements CrmAdapter {
   }
 
   private takeFault(op: string): Fault | undefined {
-    const index = this.faults.findIndex((f) => f.kind !== "scan-break" && (f.op === undefined || f.op === op));
+    const index = this.faults.findIndex((f) => f.kind !== "scan-break" && (f.op === undefined || f.op === op) && (f.kind !== "create-step-fails" || op === "case.create"));
     if (index < 0) return undefined;
     return this.faults.splice(index, 1)[0];
   }
@@ -154,7 +163,7 @@ export class MemoryCrm implements CrmAdapter {
       groups,
       body,
       summary: `${kind} ${groups.join(",")}`,
-      ...(this.side === "onlyoffice" && kind === "case.update" ? { rereadFirst: true } : {}),
+      ...(kind === "case.update" ? { rereadFirst: true } : {}),
     });
     if (input.changes.set.length > 0) {
       const values: Record<string, unknown> = {};
@@ -188,16 +197,28 @@ export class MemoryCrm implements CrmAdapter {
     this.requests += 1;
     const fault = await this.faultGate("case.create");
     const id = this.newId();
-    const stored: StoredCase = { case: normalizeCase({ ...target, createdAt: this.tick() }), stamp: options.stamp, updatedAt: this.tick() };
+    let made = target;
+    if (fault?.kind === "create-step-fails") made = withGroupValue(target, fault.group, groupValue(emptyCase(), fault.group));
+    const stored: StoredCase = { case: normalizeCase({ ...made, createdAt: this.tick() }), stamp: options.stamp, updatedAt: this.tick() };
     this.cases.set(id, stored);
     this.createdByEngine.push(id);
     if (fault?.kind === "commit-then-timeout") throw new CaseSyncError("CS_TIMEOUT", "injected timeout after commit", { side: this.side });
-    return this.record(id, stored);
+    const record = this.record(id, stored);
+    if (fault?.kind === "create-step-fails") {
+      record.issues.push({ severity: "error", side: this.side, record: id, field: fault.group, code: "CS_VALIDATION", message: `injected failure of the ${fault.group} step after the create` });
+    }
+    return record;
   }
 
   async applyWrites(id: string, ops: WriteOp[]): Promise<WriteOutcome> {
+    const refused: WriteOutcome["refused"] = [];
     for (const op of ops) {
       this.requests += 1;
+      if (this.beforeWrite) {
+        const edit = this.beforeWrite;
+        this.beforeWrite = null;
+        edit(this.cases);
+      }
       const fault = await this.faultGate(op.kind);
       if (op.kind === "case.delete") {
         this.cases.delete(id);
@@ -213,6 +234,10 @@ export class MemoryCrm implements CrmAdapter {
       let next = { ...stored.case };
       if (op.kind === "case.update") {
         for (const [g, value] of Object.entries(body)) {
+          if (fault?.kind === "refuse" && fault.group === g) {
+            refused.push({ severity: "error", side: this.side, record: id, field: g, code: "CS_VALIDATION", message: `injected refusal of ${g}` });
+            continue;
+          }
           if (g.startsWith("custom:")) next.customFields = { ...next.customFields, [g.slice(7)]: value as never };
           else next = { ...next, [g]: value };
         }
@@ -228,7 +253,7 @@ export class MemoryCrm implements CrmAdapter {
       this.log.push(op);
       if (fault?.kind === "commit-then-timeout") throw new CaseSyncError("CS_TIMEOUT", "injected timeout after commit", { side: this.side, record: id });
     }
-    return { refused: [] };
+    return { refused };
   }
 
   async setStamp(id: string, value: string | null): Promise<void> {

@@ -96,7 +96,7 @@ export class MemoryStateStore implements StateStore {
     return Promise.resolve([...this.tombstones.values()].map(copy));
   }
   removeTombstone(side: "plannr" | "onlyoffice", id: string): Promise<void> {
-    this.tombstones.delete(`${side}:${id}`);
+    for (const [key, t] of this.tombstones) if (t.partnerId === id && t.side !== side) this.tombstones.delete(key);
     return Promise.resolve();
   }
   startRun(run: Run): Promise<void> {
@@ -141,7 +141,7 @@ export class MemoryStateStore implements StateStore {
       const entry = this.journal.get(commit.settleJournal.id);
       if (entry) Object.assign(entry, { status: commit.settleJournal.status, createdId: commit.settleJournal.createdId, settledAt: commit.settleJournal.at });
     }
-    if (commit.addTombstone) this.tombstones.set(`${commit.addTombstone.side}:${commit.addTombstone.id}`, copy(commit.addTombstone));
+    if (commit.addTombstone) this.tombstones.set(`${commit.addTombstone.side}:${commit.addTombstone.id}:${commit.addTombstone.partnerId}`, copy(commit.addTombstone));
     if (commit.resolveConflicts) {
       for (const id of commit.resolveConflicts.ids) {
         const conflict = this.conflicts.get(id);

@@ -14,7 +14,9 @@ function input(base: Case | null, plannr: Case, onlyoffice: Case, extra: Partial
     onlyoffice,
     frozenPlannr: new Set(),
     frozenOnlyoffice: new Set(),
-    fresh: new Set(),
+    fresh: base === null ? new Set(["title", "status", "participants", "assignees", "value", "reviewAt", "custom:drink"]) : new Set(),
+    pending: new Set(),
+    neutral: new Map(),
     plannrUpdatedAt: null,
     previousScanAt: null,
     decisions: new Map(),
@@ -187,14 +189,49 @@ describe("next base", () => {
     const base = aCase({ title: "base", value: 1 });
     const i = input(base, aCase({ title: "new", value: 2 }), aCase({ title: "base", value: 1 }));
     const d = decidePair(scope, i);
-    const next = nextBase(i, d, new Set(["status", "participants", "assignees", "reviewAt", "custom:drink", "value"]));
-    expect(next?.title).toBe("base");
-    expect(next?.value).toBe(2);
+    const next = nextBase(i, d, new Set(["status", "participants", "assignees", "reviewAt", "custom:drink", "value"]), scope.settings.groups);
+    expect(next.base?.title).toBe("base");
+    expect(next.base?.value).toBe(2);
+    expect(next.groups).toHaveLength(scope.settings.groups.length);
   });
 
-  it("stays empty after first contact until every group is settled", () => {
+  it("after first contact, the groups that agree become the base and the one that differs has none (issue 8 item 3)", () => {
+    const i = input(null, aCase({ title: "x", value: 5 }), aCase({ title: "y", value: 5 }));
+    const d = decidePair(scope, i);
+    const next = nextBase(i, d, new Set(d.groups.filter((g) => g.target !== undefined).map((g) => g.group)), scope.settings.groups);
+    expect(next.base?.value).toBe(5);
+    expect(next.groups).toContain("value@o51");
+    expect(next.groups).not.toContain("title");
+    expect(next.groups).toHaveLength(scope.settings.groups.length - 1);
+  });
+
+  it("with no group settled there is no base at all", () => {
     const i = input(null, aCase({ title: "x" }), aCase({ title: "y" }));
     const d = decidePair(scope, i);
-    expect(nextBase(i, d, new Set(d.groups.filter((g) => g.target !== undefined).map((g) => g.group)))).toBeNull();
+    expect(nextBase(i, d, new Set(), scope.settings.groups)).toEqual({ base: null, groups: [] });
+  });
+});
+
+describe("queued conflicts and decisions (issue 8 items 1, 2)", () => {
+  const scope = testScope();
+  const newest = testScope({ conflicts: { default: "newest-wins" } });
+  const base = aCase({ title: "base" });
+  it("newest-wins settles a conflict a later scan sees, but never one already queued for a person", () => {
+    const i = input(base, aCase({ title: "P" }), aCase({ title: "O" }), { plannrUpdatedAt: "2026-01-01T00:00:00Z", previousScanAt: "2026-01-02T00:00:00Z" });
+    expect(group(decidePair(newest, i), "title").conflict?.settled).toBe("onlyoffice");
+    const queued = decidePair(newest, { ...i, pending: new Set(["title"]) });
+    expect(group(queued, "title")).toMatchObject({ outcome: "conflict", writePlannr: false, writeOnlyoffice: false, conflict: { settled: null } });
+  });
+
+  it("a side that still shows the value a person decided against is no news: the other side's later edit is taken", () => {
+    // Decided "take onlyoffice" (O), then Plannr was edited again to C: the base is the decided O.
+    const i = input(aCase({ title: "O" }), aCase({ title: "C" }), aCase({ title: "O" }));
+    expect(group(decidePair(scope, i), "title")).toMatchObject({ outcome: "take-plannr", target: "C", writeOnlyoffice: true });
+    // Decided "take plannr" (P), ONLYOFFICE still shows the rejected O, Plannr moved on to C.
+    const j = input(aCase({ title: "P" }), aCase({ title: "C" }), aCase({ title: "O" }), { neutral: new Map([["title", "onlyoffice"]]) });
+    expect(group(decidePair(scope, j), "title")).toMatchObject({ outcome: "take-plannr", target: "C", writeOnlyoffice: true, writePlannr: false });
+    // Without the neutral mark it would be a conflict: both differ from the decided value.
+    const k = input(aCase({ title: "P" }), aCase({ title: "C" }), aCase({ title: "O" }));
+    expect(group(decidePair(scope, k), "title").outcome).toBe("conflict");
   });
 });

@@ -54,18 +54,19 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .option("--interval <duration>", "time between runs with --watch: 30s, 5m, 1h", "5m")
     .option("--allow-mass-delete", "let this run delete, close or unlink more cases than the mapping's breaker limits")
     .option("--allow-mass-create", "let this run create more cases than the mapping's breaker limits")
+    .option("--allow-create-after-rebuild", "after the state was rebuilt from the link stamps, copy the unlinked cases that existed then (check them first: some may be partners of deleted cases)")
     .addHelpText(
       "after",
       `\nExamples:\n  case-sync sync --dry-run          # look first\n  case-sync sync                    # from cron: exit 0 ok, 3 look at the report, 4 alert, 5 skipped (locked)\n  case-sync sync --watch --interval 10m\n\nNot carried: ${notCarriedText()}.`,
     )
-    .action(async (options: { dryRun?: boolean; json?: boolean; watch?: boolean; interval: string; allowMassDelete?: boolean; allowMassCreate?: boolean }, command: Command) => {
+    .action(async (options: { dryRun?: boolean; json?: boolean; watch?: boolean; interval: string; allowMassDelete?: boolean; allowMassCreate?: boolean; allowCreateAfterRebuild?: boolean }, command: Command) => {
       const c = cli();
       const intervalMs = parseInterval(options.interval);
       const { sync, display } = c.open(command.optsWithGlobals<GlobalOptions>(), { progress: !options.json });
       try {
         for (;;) {
           const report = await interruptible((signal) =>
-            sync.sync({ dryRun: options.dryRun ?? false, allowMassDelete: options.allowMassDelete ?? false, allowMassCreate: options.allowMassCreate ?? false, signal }),
+            sync.sync({ dryRun: options.dryRun ?? false, allowMassDelete: options.allowMassDelete ?? false, allowMassCreate: options.allowMassCreate ?? false, allowCreateAfterRebuild: options.allowCreateAfterRebuild ?? false, signal }),
           );
           display.stop();
           const code = emit(c, report, options.json ?? false, options.dryRun ?? false);
@@ -94,11 +95,12 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .option("--limit <n>", "copy at most N cases this run", (v) => wholeNumber(v, "--limit", 1))
     .option("--only-open", "copy open cases only")
     .option("--created-since <date>", "copy cases created on or after this date (YYYY-MM-DD)")
+    .option("--allow-create-after-rebuild", "after the state was rebuilt from the link stamps, copy the unlinked cases that existed then")
     .addHelpText(
       "after",
       `\nExamples:\n  case-sync migrate --from plannr --dry-run\n  case-sync migrate --from plannr --only-open --created-since 2024-01-01\n  case-sync migrate --from onlyoffice --limit 100\n\nA migration from Plannr writes nothing to Plannr. Ctrl-C stops after the case in hand; run the same command again to resume (nothing is copied twice).\nNot carried: ${notCarriedText()}.`,
     )
-    .action(async (options: { from: string; dryRun?: boolean; json?: boolean; limit?: number; onlyOpen?: boolean; createdSince?: string }, command: Command) => {
+    .action(async (options: { from: string; dryRun?: boolean; json?: boolean; limit?: number; onlyOpen?: boolean; createdSince?: string; allowCreateAfterRebuild?: boolean }, command: Command) => {
       if (options.from !== "plannr" && options.from !== "onlyoffice") throw new CaseSyncError("CS_USAGE", `--from must be plannr or onlyoffice, not "${options.from}"`);
       if (options.createdSince !== undefined && Number.isNaN(Date.parse(options.createdSince))) throw new CaseSyncError("CS_USAGE", `--created-since "${options.createdSince}" is not a date like 2025-01-31`);
       const c = cli();
@@ -109,6 +111,7 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
             from: options.from as "plannr" | "onlyoffice",
             dryRun: options.dryRun ?? false,
             onlyOpen: options.onlyOpen ?? false,
+            allowCreateAfterRebuild: options.allowCreateAfterRebuild ?? false,
             signal,
             ...(options.limit === undefined ? {} : { limit: options.limit }),
             ...(options.createdSince === undefined ? {} : { createdSince: options.createdSince }),
