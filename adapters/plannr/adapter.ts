@@ -5,7 +5,9 @@
 // for `include=participants,custom_fields` so that their answers are the whole case and a create
 // costs one POST, plus one PUT only when there are custom values (SPEC §8) — an answer without
 // them [D] is read back with one GET; `DELETE /cases/{uuid}` answers 204, and a 404 there means
-// the case is already gone; `GET /logins` lists the token's logins, each with `account.uuid`.
+// the case is already gone; `GET /logins` lists the token's logins, each with `account.uuid`; a
+// 422 to `PUT /cases/{uuid}` names the refused fields, and the PUT is partial, so it is sent once
+// more without them and the refused groups are reported (refusals.ts).
 import type { Case } from "../../src/core/case.js";
 import { ABORTING_CODES, CaseSyncError, toCaseSyncError } from "../../src/core/errors.js";
 import type { HttpOptions, PlannrConnection } from "../../src/core/config.js";
@@ -16,11 +18,12 @@ import type { Reference, SideIdentity } from "../../src/core/reference.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { PlannrCatalog } from "./catalog.js";
 import { PlannrClient } from "./client.js";
-import { decodeCase, type CodecContext } from "./codec.js";
-import { plannrProfile } from "./profile.js";
+import { decodeCase, missingIncludes, type CodecContext } from "./codec.js";
+import { matchEndpoint, plannrProfile } from "./profile.js";
 import { DELETE_KIND, encodeDelete, encodeStamp } from "./record-ops.js";
+import { groupOfNativeField, refusalsOf, withoutRefused } from "./refusals.js";
 import { AccountSchema, FieldDefinitionSchema, StatusSchema, type NativeCase } from "./schemas.js";
-import { CREATED_CASE_PATH, encodeCreate, encodeUpdate, groupOfNativeField } from "./writes.js";
+import { CREATED_CASE_PATH, encodeCreate, encodeUpdate } from "./writes.js";
 
 export interface PlannrAdapterOptions {
   connection: PlannrConnection;
@@ -155,10 +158,22 @@ export class PlannrAdapter implements CrmAdapter {
     }
     const uuid = created.uuid;
     let last: NativeCase | null = created.case;
+    const refused: RecordIssue[] = [];
     try {
-      for (const follow of rest) {
-        const answer =
-          follow.path === CREATED_CASE_PATH ? await this.client.updateCase(uuid, follow.body) : await this.client.send(follow.method, follow.path, follow.body, uuid);
+      for (const planned of rest) {
+        let follow: WriteOp | null = planned;
+        let answer: unknown;
+        try {
+          answer = await this.sendFollowUp(uuid, follow);
+        } catch (error) {
+          // One refused custom value must not keep the others off the new case (issue 8).
+          const partial = this.refusedPut(error, uuid, follow);
+          if (partial === null) throw error;
+          refused.push(...partial.refused);
+          follow = partial.op;
+          answer = follow === null ? undefined : await this.sendFollowUp(uuid, follow);
+        }
+        if (follow === null) continue;
         try {
           last = this.client.parseCase("updateCase", answer, uuid);
         } catch {
@@ -179,11 +194,18 @@ export class PlannrAdapter implements CrmAdapter {
       });
     }
     if (last === null) throw new CaseSyncError("CS_UPSTREAM", `Plannr case ${uuid} was created but cannot be read back`, { side: "plannr", record: uuid });
-    return decodeCase(last, ctx);
+    const record = decodeCase(last, ctx);
+    return refused.length === 0 ? record : { ...record, issues: [...record.issues, ...refused] };
   }
 
-  /** Sends exactly the planned ops, in order; the first failure stops the record and is thrown. */
+  /**
+   * Sends exactly the planned ops, in order; the first failure stops the record and is thrown. A
+   * 422 to the case PUT that names fields is the exception (issue 8): the PUT goes once more
+   * without them, so the other groups land, and the refused groups come back in `refused`. If
+   * that second PUT fails too, it is thrown.
+   */
   async applyWrites(id: string, ops: WriteOp[]): Promise<WriteOutcome> {
+    const refused: RecordIssue[] = [];
     for (const op of ops) {
       if (op.side !== "plannr") throw new CaseSyncError("CS_INTERNAL", `a ${op.side} write op was handed to the Plannr adapter`, { side: "plannr", record: id });
       try {
@@ -191,21 +213,30 @@ export class PlannrAdapter implements CrmAdapter {
       } catch (error) {
         // Deleting a case that is already gone leaves the state the op asked for.
         if (op.kind === DELETE_KIND && error instanceof CaseSyncError && error.code === "CS_NOT_FOUND") continue;
-        throw this.writeError(error, id, op);
+        const partial = this.refusedPut(error, id, op);
+        if (partial === null) throw this.writeError(error, id, op);
+        refused.push(...partial.refused);
+        if (partial.op === null) continue;
+        try {
+          await this.client.send(partial.op.method, partial.op.path, partial.op.body, id);
+        } catch (again) {
+          throw this.writeError(again, id, partial.op);
+        }
       }
     }
-    return { refused: [] };
+    return { refused };
   }
 
-  encodeStamp(id: string, value: string | null): WriteOp {
-    return encodeStamp(this.mapping, id, value);
+  /** Plannr cases carry no link stamp (invariant 6: the link lives in the ONLYOFFICE link field). */
+  encodeStamp(id: string, _value: string | null): WriteOp {
+    return encodeStamp(id);
   }
 
   encodeDelete(id: string): WriteOp {
     return encodeDelete(id);
   }
 
-  /** One code path with plans: the op `encodeStamp` shows is the request sent. */
+  /** CS_CONFIG before any request: Plannr cases carry no link stamp. */
   async setStamp(id: string, value: string | null): Promise<void> {
     await this.applyWrites(id, [this.encodeStamp(id, value)]);
   }
@@ -254,10 +285,21 @@ export class PlannrAdapter implements CrmAdapter {
     return { mapping: this.mapping, catalog: this.catalog };
   }
 
-  /** A case answer the codec can read fully: participants included, custom fields when mapped. */
+  /** A case answer the codec can read fully: it lacks no key a mapped group needs. */
   private decodable(native: NativeCase): boolean {
-    const needsFields = this.mapping.customFields.length > 0 || this.mapping.plannr.mirrorField !== null;
-    return native.participants !== undefined && (!needsFields || native.custom_fields !== undefined);
+    return missingIncludes(native, this.mapping).length === 0;
+  }
+
+  /** A follow-up of a create: the custom-field PUT asks for the whole case in its answer. */
+  private sendFollowUp(uuid: string, op: WriteOp): Promise<unknown> {
+    return op.path === CREATED_CASE_PATH ? this.client.updateCase(uuid, op.body) : this.client.send(op.method, op.path, op.body, uuid);
+  }
+
+  /** For a case PUT that Plannr answered 422 naming fields: the PUT without them, and the refused groups. */
+  private refusedPut(error: unknown, id: string, op: WriteOp): ReturnType<typeof withoutRefused> {
+    if (!(error instanceof CaseSyncError) || error.code !== "CS_VALIDATION" || error.status !== 422) return null;
+    const isCasePut = op.path === CREATED_CASE_PATH || matchEndpoint(op.method, op.path)?.name === "updateCase";
+    return isCasePut ? withoutRefused(op, refusalsOf(error), this.mapping, id) : null;
   }
 
   /** The error of one write, naming the record and the canonical group (`custom:drink`, not `custom_fields.favourite_drink`). */

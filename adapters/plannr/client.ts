@@ -6,7 +6,7 @@
 // end answers `data: []`; single resources may be wrapped in `{data}` or bare.
 import type { z } from "zod";
 import type { PlannrConnection } from "../../src/core/config.js";
-import { CaseSyncError } from "../../src/core/errors.js";
+import { CaseSyncError, onPage } from "../../src/core/errors.js";
 import type { Clock, Logger } from "../../src/core/ports.js";
 import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from "../../src/transport/http.js";
@@ -255,7 +255,7 @@ export class PlannrClient {
     let pages = 0;
     for (let page = 1; ; page += 1) {
       const result = await fetch(page);
-      if (!result.ok) throw result.error;
+      if (!result.ok) throw onPage(result.error, page, { side: "plannr" });
       const body = result.value;
       pages += 1;
       const lastPage = body.meta?.last_page ?? null;

@@ -1,11 +1,14 @@
 // Plannr case → canonical Case (SPEC §2, Plannr column). Pure: no HTTP, only the cached catalog
 // and the mapping. A field group that cannot be read for one record is left at its default and
 // reported as an error issue naming the group (the engine freezes it); what is simply not carried
-// is a warning. Facts relied on (reference "Cases"): money reads `{amount: "4000", currency,
-// formatted}` in minor units (the seeds' `{amount: {example}}` artefact tolerated); timestamps are
-// ISO-8601 with the UK offset, some fields date-only; `status` may omit `is_type_completed` (looked
-// up in the status list); participants are accounts, only clients are carried.
-import { emptyCase, normalizeCase, type Case, type CustomValue } from "../../src/core/case.js";
+// is a warning. Missing is not empty: an answer that lacks a key (`participants` or
+// `custom_fields` not included, a PUT answer without `review_at`, as seed 001 shows) says nothing
+// about that group, so it is a CS_INCOMPLETE error issue (frozen this run), never a clear. Facts
+// relied on (reference "Cases"): money reads `{amount: "4000", currency, formatted}` in minor units
+// (the seeds' `{amount: {example}}` artefact tolerated); timestamps are ISO-8601 with the UK
+// offset, some fields date-only; `status` may omit `is_type_completed` (looked up in the status
+// list); participants are accounts, only clients are carried.
+import { customGroup, emptyCase, normalizeCase, type Case, type CustomValue, type FieldGroup } from "../../src/core/case.js";
 import { contentHash } from "../../src/core/hash.js";
 import type { Mapping } from "../../src/core/mapping.js";
 import { toCalendarDate, toUtcIso } from "../../src/core/normalize.js";
@@ -127,7 +130,7 @@ function decodeParticipants(native: NativeCase, ctx: CodecContext, issue: Issue)
 
 function decodeAssignees(native: NativeCase, ctx: CodecContext, issue: Issue): string[] {
   const keys: string[] = [];
-  for (const uuid of native.assigned_to_uuids) {
+  for (const uuid of native.assigned_to_uuids ?? []) {
     const key = ctx.catalog.staffKey(uuid);
     if (key === undefined) issue("warning", "assignees", "CS_UNMAPPED", `assignee ${uuid} is not an employee of the firm's list and is not carried`);
     else if (key === null) issue("warning", "assignees", "CS_UNMAPPED", `assignee ${uuid} has no e-mail address and is not carried`);
@@ -152,19 +155,69 @@ function decodeCustomFields(native: NativeCase, ctx: CodecContext, issue: Issue)
   return out;
 }
 
-function readStamp(native: NativeCase, mapping: Mapping): string | null {
-  const reference = mapping.plannr.mirrorField;
-  if (reference === null) return null;
-  const raw = native.custom_fields?.find((field) => field.reference === reference)?.value;
-  if (typeof raw === "number") return String(raw);
-  return typeof raw === "string" && raw.trim() !== "" ? raw.trim() : null;
+/**
+ * Native keys of a case answer whose absence leaves canonical groups unknown. `type` and
+ * `group_uuids` are on every case answer (reference "Cases"); the others may be left out (an
+ * `include` not asked for or not honoured, a PUT answer that omits keys).
+ */
+const ANSWER_KEYS = ["participants", "custom_fields", "value", "review_at", "assigned_to_uuids", "group_uuids", "type"] as const;
+type AnswerKey = (typeof ANSWER_KEYS)[number];
+
+/** The canonical groups a native key feeds, limited to those the mapping carries (as the engine scopes them). */
+function groupsFedBy(key: AnswerKey, mapping: Mapping): FieldGroup[] {
+  const mapped = (field: { direction: string; onlyofficeField: number | null }): boolean => field.direction !== "none" && field.onlyofficeField !== null;
+  switch (key) {
+    case "participants":
+      return mapping.fields.participants === "none" ? [] : ["participants"];
+    case "assigned_to_uuids":
+      return mapping.access.mode === "assignees" && mapping.fields.assignees !== "none" ? ["assignees"] : [];
+    case "custom_fields":
+      return mapping.customFields.filter((field) => field.direction !== "none").map((field) => customGroup(field.key));
+    case "value":
+      return mapped(mapping.fields.value) ? ["value"] : [];
+    case "review_at":
+      return mapped(mapping.fields.reviewAt) ? ["reviewAt"] : [];
+    case "type":
+      return mapped(mapping.fields.type) ? ["type"] : [];
+    case "group_uuids":
+      return mapped(mapping.fields.groups) ? ["groups"] : [];
+  }
 }
 
-/** The native content writes depend on: a re-read with another version means the case moved. */
+/** The native keys this answer lacks (absent, as opposed to present and null or empty). */
+function absentKeys(native: NativeCase): AnswerKey[] {
+  return ANSWER_KEYS.filter((key) => native[key] === undefined);
+}
+
+/**
+ * What an answer lacks that the mapping needs: per absent key, the groups it leaves unknown. An
+ * empty list means the answer can be decoded in full (the adapter reads a create's answer back
+ * with a GET otherwise).
+ */
+export function missingIncludes(native: NativeCase, mapping: Mapping): { include: AnswerKey; groups: FieldGroup[] }[] {
+  return absentKeys(native).flatMap((include) => {
+    const groups = groupsFedBy(include, mapping);
+    return groups.length === 0 ? [] : [{ include, groups }];
+  });
+}
+
+/**
+ * The native content writes depend on: a re-read with another version means the case moved. An
+ * absent key hashes differently from a present null, so an answer lacking a key never matches one
+ * that said "cleared".
+ */
 function versionOf(native: NativeCase, carry: PlannrCarry, mapping: Mapping): string {
-  const references = new Set([...mapping.customFields.map((field) => field.plannr), ...(mapping.plannr.mirrorField ? [mapping.plannr.mirrorField] : [])]);
+  const references = new Set(mapping.customFields.map((field) => field.plannr));
   const custom = (native.custom_fields ?? []).filter((field) => references.has(field.reference)).map((field) => [field.reference, field.value ?? null]);
-  return contentHash({ name: native.name, carry, review_at: native.review_at ?? null, value: native.value ?? null, custom, groups: sorted(native.group_uuids) });
+  return contentHash({
+    name: native.name,
+    carry,
+    review_at: native.review_at ?? null,
+    value: native.value ?? null,
+    custom,
+    groups: sorted(native.group_uuids ?? []),
+    absent: absentKeys(native),
+  });
 }
 
 /** Decodes one validated native case. Never throws for a bad field group: it becomes an issue. */
@@ -190,9 +243,13 @@ export function decodeCase(native: NativeCase, ctx: CodecContext): CaseRecord {
     }
   }
   result.type = native.type?.name ?? null;
-  result.groups = native.group_uuids;
+  result.groups = native.group_uuids ?? [];
   result.customFields = decodeCustomFields(native, ctx, issue);
   result.createdAt = utcOrNull(native.created_at);
+  // Each group an absent key feeds keeps its default and is frozen for this record this run.
+  for (const { include, groups } of missingIncludes(native, ctx.mapping)) {
+    for (const group of groups) issue("error", group, "CS_INCOMPLETE", `the Plannr case answer lacked ${include}; left as it is this run`);
+  }
 
   const pool = ctx.catalog.pool;
   const statusId = native.status?.uuid;
@@ -205,13 +262,14 @@ export function decodeCase(native: NativeCase, ctx: CodecContext): CaseRecord {
     clientIds,
     // Usually every participant is a client: then one array serves both.
     participantIds: participantIds.length === clientIds.length && participantIds.every((id, i) => id === clientIds[i]) ? clientIds : participantIds,
-    assigneeIds: pool.internAll(sorted(native.assigned_to_uuids)),
+    assigneeIds: pool.internAll(sorted(native.assigned_to_uuids ?? [])),
   };
   return {
     side: "plannr",
     id: native.uuid,
     case: normalizeCase(result),
-    stamp: readStamp(native, ctx.mapping),
+    // Plannr cases carry no link stamp: the link lives in the ONLYOFFICE link field (invariant 6).
+    stamp: null,
     updatedAt: utcOrNull(native.updated_at),
     version: versionOf(native, carry, ctx.mapping),
     carry,

@@ -43,7 +43,8 @@ function listOf<T extends z.ZodType>(item: T) {
 
 /**
  * Like `listOf`, but absent (or a class-name artefact) stays `undefined`: a case read without
- * `include=participants` must not look like a case with no participants.
+ * `include=participants` (or a PUT answer that leaves a key out, seed 001) must not look like a
+ * case with no participants. The codec turns `undefined` into a CS_INCOMPLETE issue.
  */
 function includedListOf<T extends z.ZodType>(item: T) {
   return z.preprocess(
@@ -117,8 +118,9 @@ export const NativeCaseSchema = z
     status: CaseStatusSchema.nullable().optional(),
     type: CaseTypeSchema.nullable().optional(),
     review_at: optionalText,
-    assigned_to_uuids: listOf(z.string()),
-    group_uuids: listOf(z.string()),
+    /** Absent stays `undefined` (missing ≠ empty): the codec freezes the group rather than read "none". */
+    assigned_to_uuids: includedListOf(z.string()),
+    group_uuids: includedListOf(z.string()),
     completed_at: optionalText,
     /** Money is read by the codec (reference "Cases": `{amount, currency, formatted}`). */
     value: z.unknown().optional(),

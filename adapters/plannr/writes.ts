@@ -10,7 +10,7 @@
 import type { Case, CustomValue, FieldGroup } from "../../src/core/case.js";
 import { customGroup, isCustomGroup, customKeyOf } from "../../src/core/case.js";
 import { CaseSyncError } from "../../src/core/errors.js";
-import type { Direction, Mapping } from "../../src/core/mapping.js";
+import type { Direction } from "../../src/core/mapping.js";
 import { isCalendarDate } from "../../src/core/normalize.js";
 import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, SetDelta, WriteOp } from "../../src/core/records.js";
 import { checkOption, toPlannrValue } from "../../src/mapping/custom-values.js";
@@ -21,6 +21,8 @@ import { ENDPOINTS, endpointPath } from "./profile.js";
 
 /** Plannr's `name` (and a `string` custom field, a VARCHAR) holds at most 255 characters. */
 export const MAX_NAME = 255;
+/** A `longtext` custom field (a TEXT column) holds at most 65,535 characters. */
+export const MAX_LONGTEXT = 65_535;
 
 /**
  * A length as Plannr judges it: after its TrimStrings middleware, in characters (Laravel's `max`
@@ -89,7 +91,11 @@ export function encodeCustomValue(
     if (field.type === "datetime" && (typeof native !== "string" || !isCalendarDate(native))) throw new RangeError(`${JSON.stringify(native)} is not a date (${what})`);
     const sent = field.type === "datetime" && typeof native === "string" ? plannrNoon(native, ctx.mapping.timeZone) : native;
     if (field.type === "selection") checkOption(native, field.selection_options, what);
-    if (field.type === "string" && plannrLength(String(native)) > MAX_NAME) throw new RangeError(`the value has ${plannrLength(String(native))} characters; ${what} holds at most ${MAX_NAME}`);
+    // Checked before sending (invariant 11): one value Plannr cannot hold would 422 the whole PUT.
+    const limit = field.type === "string" ? MAX_NAME : field.type === "longtext" ? MAX_LONGTEXT : null;
+    if (limit !== null && plannrLength(String(native)) > limit) {
+      throw new RangeError(`the value has ${plannrLength(String(native))} characters; ${what} (${field.type}) holds at most ${limit}`);
+    }
     if (!conditionsMet(field, judge, ctx)) {
       const rules = field.conditions.map((c) => `${c.attribute} ∈ {${c.values.join(", ")}}`).join(" and ");
       throw new RangeError(`${what} applies only to cases with ${rules}`);
@@ -217,7 +223,11 @@ export function encodeUpdate(input: EncodeInput & { record: CaseRecord }, ctx: C
 
   const ops: WriteOp[] = [];
   const path = endpointPath(ENDPOINTS.updateCase, { uuid: id });
-  if (groups.length > 0) ops.push(op(id, "case.update", "PUT", path, groups, body, `update Plannr case ${id}: ${groups.join(", ")}`));
+  if (groups.length > 0) {
+    // A PUT sets values a person may have changed since the scan: the engine reads the case's
+    // updated_at right before sending it and re-plans the record if it moved (invariant 4).
+    ops.push({ ...op(id, "case.update", "PUT", path, groups, body, `update Plannr case ${id}: ${groups.join(", ")}`), rereadFirst: true });
+  }
 
   const participantDelta = deltaOf("participants", input, record);
   if (participantDelta !== undefined) {
@@ -240,11 +250,12 @@ function fail(field: string, message: string): never {
 }
 
 /**
- * A canonical case → `POST /cases`, then (only when there are custom values or a mirror stamp,
- * which the create cannot carry) one `PUT` at CREATED_CASE_PATH. Throws CS_VALIDATION when the
- * case cannot be created at all (no name, or no client and no `defaultClient`).
+ * A canonical case → `POST /cases`, then (only when there are custom values, which the create
+ * cannot carry) one `PUT` at CREATED_CASE_PATH. The options' stamp is not used: Plannr cases carry
+ * no link stamp (the link lives in the ONLYOFFICE link field, invariant 6). Throws CS_VALIDATION
+ * when the case cannot be created at all (no name, or no client and no `defaultClient`).
  */
-export function encodeCreate(target: Case, options: CreateOptions, ctx: CodecContext): CreatePreview {
+export function encodeCreate(target: Case, _options: CreateOptions, ctx: CodecContext): CreatePreview {
   const { mapping, catalog } = ctx;
   const issues: RecordIssue[] = [];
   const add: Add = (severity, field, code, message) => issues.push({ severity, side: "plannr", record: null, field, code, message });
@@ -305,31 +316,8 @@ export function encodeCreate(target: Case, options: CreateOptions, ctx: CodecCon
       customGroups.push(customGroup(field.key));
     }
   }
-  const mirror = mapping.plannr.mirrorField;
-  if (mirror !== null && options.stamp !== null) customFields[mirror] = options.stamp;
   if (Object.keys(customFields).length > 0) {
     ops.push(op(null, "case.update", "PUT", CREATED_CASE_PATH, customGroups, { custom_fields: customFields }, `set ${Object.keys(customFields).length} custom field(s) on the new Plannr case`));
   }
   return { ops, issues };
-}
-
-/** The canonical group a Plannr validation key (`custom_fields.lender`, `participants.0`) belongs to. */
-export function groupOfNativeField(field: string | undefined, mapping: Mapping): string | undefined {
-  if (field === undefined) return undefined;
-  const [head = "", rest] = field.split(/\.(.*)/s);
-  const simple: Record<string, string> = {
-    name: "title",
-    status: "status",
-    status_position: "status",
-    assigned_to_uuids: "assignees",
-    participants: "participants",
-    review_at: "reviewAt",
-    value: "value",
-  };
-  if (simple[head] !== undefined) return simple[head];
-  if (head === "custom_fields" && rest !== undefined) {
-    const entry = mapping.customFields.find((f) => f.plannr === rest);
-    return entry === undefined ? field : customGroup(entry.key);
-  }
-  return field;
 }

@@ -29,6 +29,10 @@ export const DatePatternSchema = z
 const fieldId = z.number().int().positive();
 const uuid = z.string().regex(/^[0-9a-fA-F-]{8,64}$/, { message: "must be a uuid" });
 
+/** Why `plannr.mirrorField` is refused (the option was removed; issue 8). */
+export const PLANNR_MIRROR_REMOVED =
+  "plannr.mirrorField is not supported in this version: the link lives in the ONLYOFFICE link field; remove the line";
+
 /** A field group that lives in one ONLYOFFICE custom field (value, review date, type, groups). */
 const mappedField = (defaultDirection: Direction) =>
   z
@@ -86,8 +90,12 @@ export const MappingSchema = z
     currency: z.string().regex(/^[A-Z]{3}$/, { message: "must be a 3-letter ISO currency code" }).default("GBP"),
     plannr: z
       .object({
-        /** Opt-in: reference of a Plannr case custom field (type string) mirroring the ONLYOFFICE id. */
-        mirrorField: z.string().min(1).nullable().default(null),
+        /**
+         * Removed: Plannr cases carry no link stamp (the link lives in the state store and the
+         * ONLYOFFICE link field, invariant 6). Accepted only as null or absent, so a file that
+         * spells the old default out still loads; any other value is refused, naming its line.
+         */
+        mirrorField: z.null({ error: PLANNR_MIRROR_REMOVED }).optional().describe(PLANNR_MIRROR_REMOVED),
         /** List page size (Plannr's maximum is 500). */
         pageSize: z.number().int().min(1).max(500).default(500),
       })

@@ -8,7 +8,6 @@ import { detectDatePattern } from "./dates.js";
 import { canonicalTypeOfPlannr, COMPATIBLE } from "./verify.js";
 
 export const LINK_FIELD_LABEL = "Plannr case UUID";
-export const MIRROR_FIELD_REFERENCE = "onlyoffice_case_id";
 
 export interface ProposedField {
   key: string;
@@ -36,7 +35,6 @@ export interface Proposal {
   customFields: ProposedField[];
   statuses: Record<string, string>;
   datePattern: string;
-  mirrorField: string | null;
   todos: Todo[];
   /** Facts worth a comment (matched counts, what each side has). */
   notes: string[];
@@ -125,7 +123,6 @@ export function proposeMapping(input: ProposeInput): Proposal {
   // Custom fields by label/name and compatible type.
   const customFields: ProposedField[] = [];
   for (const field of plannr.customFields) {
-    if (field.key === MIRROR_FIELD_REFERENCE) continue;
     const canonical = canonicalTypeOfPlannr(field.nativeType);
     if (canonical === null) {
       todos.push({ at: "customFields", text: `Plannr field "${field.key}" has type ${field.nativeType}, which case-sync does not map` });
@@ -165,8 +162,6 @@ export function proposeMapping(input: ProposeInput): Proposal {
   if (detected) datePattern = detected;
   else if (nonIso.length > 0) todos.push({ at: "onlyoffice.datePattern", text: `the portal's Date fields hold values like ${nonIso.slice(0, 3).map((s) => JSON.stringify(s)).join(", ")} that fit more than one pattern: set datePattern (e.g. dd/MM/yyyy or MM/dd/yyyy)` });
 
-  const mirror = plannr.customFields.find((f) => f.key === MIRROR_FIELD_REFERENCE) ?? null;
-
   const staffMatched = plannr.staff.filter((s) => s.key !== null && onlyoffice.staff.some((o) => o.key === s.key)).length;
   notes.push(`staff matched by e-mail: ${staffMatched} of ${plannr.staff.length} Plannr employees (${onlyoffice.staff.length} ONLYOFFICE users)`);
   const unmatchedStaff = plannr.staff.filter((s) => s.key === null || !onlyoffice.staff.some((o) => o.key === s.key)).map((s) => s.email ?? s.name);
@@ -177,5 +172,5 @@ export function proposeMapping(input: ProposeInput): Proposal {
   const noEmail = plannr.people.filter((p) => p.kind === "person" && p.key === null).length;
   if (noEmail > 0) notes.push(`${noEmail} Plannr clients have no e-mail: they are not carried (add people.overrides to pair them by hand)`);
 
-  return { linkField, statusField, value, reviewAt, type, groups, customFields, statuses, datePattern, mirrorField: mirror ? mirror.key : null, todos, notes };
+  return { linkField, statusField, value, reviewAt, type, groups, customFields, statuses, datePattern, todos, notes };
 }

@@ -1,7 +1,7 @@
 // Writes a proposal as a commented YAML mapping file: every setting with a line saying what it
 // does, TODOs where init could not decide, and the defaults spelled out so they can be changed.
 import { stringify } from "yaml";
-import { LINK_FIELD_LABEL, MIRROR_FIELD_REFERENCE, type Proposal, type Todo } from "./propose.js";
+import { LINK_FIELD_LABEL, type Proposal, type Todo } from "./propose.js";
 
 /** One YAML scalar on one line: quoted when YAML would read it as something else (`true`, `null`, `#x`). */
 function scalar(value: unknown): string {
@@ -51,12 +51,6 @@ export function renderMapping(proposal: Proposal, header: { plannr: string; only
     `  datePattern: ${scalar(proposal.datePattern)}`,
     "  # Migration only: a Date or text field that receives the Plannr created date (null: not copied).",
     "  createdAtField: null",
-    "",
-    "plannr:",
-    proposal.mirrorField !== null
-      ? `  # Plannr case field mirroring the ONLYOFFICE id (opt-in, costs one Plannr request per new link).`
-      : `  # Opt-in: to mirror the ONLYOFFICE id into Plannr, add a text case field with reference ${MIRROR_FIELD_REFERENCE} in Plannr's settings (the API cannot create it), then set it here.`,
-    `  mirrorField: ${proposal.mirrorField === null ? "null" : scalar(proposal.mirrorField)}`,
     "",
     "# Which way each field group flows: both, plannr-to-onlyoffice, onlyoffice-to-plannr or none.",
     "fields:",
@@ -108,8 +102,10 @@ export function renderMapping(proposal: Proposal, header: { plannr: string; only
     "  # - plannr: <employee account uuid>  onlyoffice: <user GUID>",
     "  overrides: []",
     "",
-    "# assignees: Plannr assignees are the private ONLYOFFICE case's access list; preserve: privacy is never touched.",
-    "access: assignees",
+    "# Privacy. mode assignees: Plannr assignees are the private ONLYOFFICE case's access list; preserve: privacy is never touched.",
+    "access:",
+    "  mode: assignees",
+    '  unassigned: private   # a case with no mappable assignee stays private to the integration user; "public" opts in',
     "",
     "# plannr-wins, onlyoffice-wins, newest-wins or manual (queued for `case-sync conflicts resolve`).",
     "conflicts:",

@@ -107,9 +107,6 @@ export function verifyMapping(mapping: Mapping, plannr: Reference, onlyoffice: R
     return undefined;
   });
 
-  if (mapping.plannr.mirrorField !== null && !plannr.customFields.some((f) => f.key === mapping.plannr.mirrorField)) {
-    items.push(item("mirror field", false, `Plannr has no case custom field "${mapping.plannr.mirrorField}": add a text field with that reference in Plannr's settings (the API cannot create it)`));
-  }
   // Only a client will do: Plannr refuses a case without a client participant (reference "Cases").
   if (mapping.people.defaultClient !== null && !plannr.people.some((p) => p.kind === "person" && p.id.toLowerCase() === mapping.people.defaultClient?.toLowerCase())) {
     items.push(item("defaultClient", false, `people.defaultClient ${mapping.people.defaultClient} is no Plannr client`));

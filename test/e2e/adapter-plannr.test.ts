@@ -220,6 +220,34 @@ describe("single reads", () => {
   });
 });
 
+describe("single reads carry what the engine compares right before a PUT (issue 8 item 17)", () => {
+  it("getCase gives updatedAt and a version that both move when a person edits the case", async () => {
+    let now = Date.parse("2026-03-02T09:00:00Z");
+    const world = createWorld({ seed: 7, cases: 5 });
+    const sim = new PlannrSimulator({ world, now: () => new Date(now) });
+    sims.push(sim);
+    const url = await sim.listen(0);
+    const adapter = adapterFor({ url, world });
+    const id = world.plannrCases[0]?.uuid ?? "";
+    const before = (await adapter.getCase(id)) as CaseRecord;
+    expect(before.updatedAt).not.toBeNull();
+    expect((await adapter.getCase(id))?.version).toBe(before.version);
+    now += 60_000;
+    sim.editCase(id, { name: "Edited in the Plannr UI" });
+    const after = (await adapter.getCase(id)) as CaseRecord;
+    expect(after.updatedAt).toBe("2026-03-02T09:01:00.000Z");
+    expect(after.version).not.toBe(before.version);
+    // Within the same second updated_at cannot move (whole seconds): the version still does.
+    sim.editCase(id, { value: 4_200 });
+    const sameSecond = (await adapter.getCase(id)) as CaseRecord;
+    expect(sameSecond.updatedAt).toBe(after.updatedAt);
+    expect(sameSecond.version).not.toBe(after.version);
+    // The PUT a sync would send for this case asks to be preceded by that read.
+    const put = adapter.encodeWrites({ record: sameSecond, target: { ...sameSecond.case, title: "From ONLYOFFICE" }, changes: { set: ["title"] } });
+    expect(put.ops.map((o) => [o.kind, o.rereadFirst])).toEqual([["case.update", true]]);
+  });
+});
+
 describe("every write op kind round-trips through the simulator", () => {
   async function mortgageRecord(r: Running): Promise<CaseRecord> {
     const { records } = await scan(r.adapter);
@@ -319,24 +347,13 @@ describe("every write op kind round-trips through the simulator", () => {
     expect((await r.adapter.getCase(record.id))?.case.participants).toEqual(original);
   });
 
-  it("stamp: writes, reads back and clears the opt-in mirror field (one PUT, no field group)", async () => {
+  it("no link stamp on Plannr: encodeStamp and setStamp are CS_CONFIG before any request, and a scan reads no stamp", async () => {
     const r = await start();
     const { records } = await scan(r.adapter);
     const id = (records[0] as CaseRecord).id;
-    // The world has no mirror field of its own; `notes` (free text) stands in for one.
-    const mirrored = adapterFor(r, { mapping: { plannr: { mirrorField: "notes" }, customFields: [] } });
-    await mirrored.listReference();
-    const op: WriteOp = mirrored.encodeStamp(id, "1042");
-    expect(op).toMatchObject({ kind: "stamp", method: "PUT", groups: [], body: { custom_fields: { notes: "1042" } } });
-    await mirrored.applyWrites(id, [op]);
-    expect((await mirrored.getCase(id))?.stamp).toBe("1042");
-    const log = logFrom(r);
-    await mirrored.setStamp(id, null);
-    expect(log().map((e) => `${e.method} ${e.path}`)).toEqual([`PUT /api/v1/cases/${id}`]);
-    expect((await mirrored.getCase(id))?.stamp).toBeNull();
-    // Without a mirror field there is nothing to stamp: a configuration error, before any request.
-    expect(() => r.adapter.encodeStamp(id, "1")).toThrow(expect.objectContaining({ code: "CS_CONFIG" }));
+    expect(records.every((c) => c.stamp === null)).toBe(true);
     const before = r.sim.server.log.length;
+    expect(() => r.adapter.encodeStamp(id, "1")).toThrow(expect.objectContaining({ code: "CS_CONFIG", record: id }));
     expect((await failure(r.adapter.setStamp(id, "1"))).code).toBe("CS_CONFIG");
     expect(r.sim.server.log.length).toBe(before);
   });
@@ -475,17 +492,49 @@ describe("traps", () => {
     expect(tooLong.ops).toEqual([]);
   });
 
-  it("422 bodies become CS_VALIDATION naming the canonical field group", async () => {
+  it("422 bodies name the canonical field group: refused groups of a PUT, CS_VALIDATION elsewhere", async () => {
     const r = await start();
     const id = r.world.plannrCases[0]?.uuid ?? "";
     const op = (method: WriteOp["method"], path: string, body: unknown, groups: FieldGroup[]): WriteOp => ({ side: "plannr", record: id, kind: "raw", method, path, groups, body, summary: "raw" });
-    const drink = await failure(r.adapter.applyWrites(id, [op("PUT", `/api/v1/cases/${id}`, { custom_fields: { favourite_drink: "Juice" } }, ["title", customGroup("drink")])]));
-    expect(drink).toMatchObject({ code: "CS_VALIDATION", status: 422, field: "custom:drink", record: id, side: "plannr" });
-    const name = await failure(r.adapter.applyWrites(id, [op("PUT", `/api/v1/cases/${id}`, { name: "x".repeat(256) }, [])]));
-    expect(name).toMatchObject({ code: "CS_VALIDATION", field: "title" });
+    const drink = await r.adapter.applyWrites(id, [op("PUT", `/api/v1/cases/${id}`, { custom_fields: { favourite_drink: "Juice" } }, [customGroup("drink")])]);
+    expect(drink.refused).toEqual([expect.objectContaining({ code: "CS_VALIDATION", field: "custom:drink", record: id, side: "plannr", message: expect.stringContaining("favourite_drink is invalid") })]);
+    const name = await r.adapter.applyWrites(id, [op("PUT", `/api/v1/cases/${id}`, { name: "x".repeat(256) }, ["title"])]);
+    expect(name.refused).toEqual([expect.objectContaining({ code: "CS_VALIDATION", field: "title" })]);
+    expect(r.sim.server.requests({ method: "PUT" }).map((e) => e.status)).toEqual([422, 422]);
     const who = await failure(r.adapter.applyWrites(id, [op("POST", `/api/v1/cases/${id}/participants`, { participants: ["11111111-1111-4111-8111-111111111111"] }, [])]));
     expect(who).toMatchObject({ code: "CS_VALIDATION", field: "participants" });
     expect(who.message).toContain("participants.0");
+  });
+
+  it("a 70,000-character note and a title change: the title lands, the note is reported (issue 8 item 8)", async () => {
+    const r = await start();
+    const { records } = await scan(r.adapter);
+    const record = records[0] as CaseRecord;
+    const note = "N".repeat(70_000);
+    const target: Case = { ...record.case, title: "Title after the long note", customFields: { ...record.case.customFields, notes: note } };
+    // Checked before sending: the note is an error issue, and the PUT carries the title alone.
+    const result = encode(r.adapter, record, target, { set: ["title", customGroup("notes")] });
+    expect(errorsOf(result.issues)).toEqual([expect.objectContaining({ field: "custom:notes", code: "CS_VALIDATION", record: record.id, message: expect.stringContaining("65535") })]);
+    expect(result.ops.map((o) => o.groups)).toEqual([["title"]]);
+    expect(await r.adapter.applyWrites(record.id, result.ops)).toEqual({ refused: [] });
+    let read = (await r.adapter.getCase(record.id)) as CaseRecord;
+    expect(read.case.title).toBe("Title after the long note");
+    expect(read.case.customFields.notes).toBe(record.case.customFields.notes);
+
+    // Sent anyway (a limit only Plannr knows): the simulator's 422 names the field, the PUT goes
+    // again without it, the status lands, and the note comes back refused with Plannr's reason.
+    const log = logFrom(r);
+    const status = r.world.statuses.find((s) => s.name !== read.case.status.statusName && !s.is_type_completed);
+    const put: WriteOp = { ...(result.ops[0] as WriteOp), groups: ["status", customGroup("notes")], body: { status: status?.uuid, custom_fields: { notes: note } } };
+    const outcome = await r.adapter.applyWrites(record.id, [put]);
+    expect(log().map((e) => `${e.method} ${e.status}`)).toEqual(["PUT 422", "PUT 200"]);
+    expect(log()[1]?.body).toEqual({ status: status?.uuid });
+    expect(outcome.refused).toEqual([
+      expect.objectContaining({ severity: "error", field: "custom:notes", code: "CS_VALIDATION", record: record.id, message: expect.stringContaining("must not be greater than 65535 characters") }),
+    ]);
+    read = (await r.adapter.getCase(record.id)) as CaseRecord;
+    expect(read.case.status.statusName).toBe(status?.name);
+    expect(read.case.customFields.notes).toBe(record.case.customFields.notes);
   });
 
   it("a wrong token is CS_AUTH and a wrong account CS_FORBIDDEN, with no token in the error", async () => {

@@ -17,7 +17,7 @@ describe("MappingSchema defaults", () => {
       version: 1,
       timeZone: "Europe/London",
       currency: "GBP",
-      plannr: { mirrorField: null, pageSize: 500 },
+      plannr: { pageSize: 500 },
       onlyoffice: { linkField: null, datePattern: "yyyy-MM-dd", createdAtField: null, pageSize: 1000 },
       fields: {
         title: "both",

@@ -153,11 +153,13 @@ describe("proposeMapping", () => {
     expect(texts[0]).toMatch(/"Archived" has no option/);
   });
 
-  it("finds the opt-in mirror field by its reference and never maps it as data", () => {
+  it("proposes no Plannr link stamp: a Plannr field named onlyoffice_case_id is an ordinary field (issue 8 item 9)", () => {
     const p = propose();
-    expect(p.mirrorField).toBe("onlyoffice_case_id");
+    expect(p).not.toHaveProperty("mirrorField");
+    // Without an ONLYOFFICE field of its label it is not mapped, only listed as a TODO like any other.
     expect(p.customFields.some((f) => f.plannr === "onlyoffice_case_id")).toBe(false);
-    expect(propose({ plannr: plannrRef({ customFields: [] }) }).mirrorField).toBeNull();
+    expect(todosAt(p, "customFields")).toContainEqual(expect.stringMatching(/^Plannr field "onlyoffice_case_id"/));
+    expect(renderMapping(p, HEADER)).not.toMatch(/mirrorField|^plannr:/m);
   });
 
   it("detects the date pattern from the samples", () => {
@@ -232,7 +234,7 @@ describe("renderMapping", () => {
     expect(m.fields.reviewAt.onlyofficeField).toBe(104);
     expect(m.fields.type).toEqual({ direction: "plannr-to-onlyoffice", onlyofficeField: 105 });
     expect(m.fields.groups).toEqual({ direction: "plannr-to-onlyoffice", onlyofficeField: null });
-    expect(m.plannr.mirrorField).toBe("onlyoffice_case_id");
+    expect(m.plannr).toEqual({ pageSize: 500 });
     expect(m.statuses).toEqual(p.statuses);
     expect(m.customFields).toEqual(
       p.customFields.map((f) => ({ key: f.key, plannr: f.plannr, onlyoffice: f.onlyoffice, type: f.type, direction: "both", options: f.options })),
@@ -254,6 +256,18 @@ describe("renderMapping", () => {
     expect(text).toMatch(/# TODO: Plannr status "Archived" has no option/);
     expect(text).toMatch(/# TODO: ONLYOFFICE "Favourite Drink" lacks the options Juice/);
     expect(text).toContain("# Plannr: Plannr account 1234");
+  });
+
+  it("writes access as an object: mode assignees, unassigned private with its comment (issue 8 item 16)", () => {
+    const text = renderMapping(propose(), HEADER);
+    const lines = text.split("\n");
+    const at = lines.indexOf("access:");
+    expect(lines.slice(at, at + 3)).toEqual([
+      "access:",
+      "  mode: assignees",
+      '  unassigned: private   # a case with no mappable assignee stays private to the integration user; "public" opts in',
+    ]);
+    expect(parseMapping(text, "init.yaml").access).toEqual({ mode: "assignees", unassigned: "private" });
   });
 
   it("writes a mapping with nothing matched that still loads", () => {
@@ -370,12 +384,9 @@ describe("verifyMapping", () => {
     expect(failures(items).map((i) => i.detail)).toContain("Plannr lists no case statuses");
   });
 
-  it("flags a missing mirror field", () => {
-    const items = verifyMapping(mapping({ plannr: { mirrorField: "oo_id" } }), plannrRef(), onlyofficeRef());
-    expect(failures(items).find((i) => i.name === "mirror field")?.detail).toMatch(/no case custom field "oo_id"/);
-    expect(failures(verifyMapping(mapping({ plannr: { mirrorField: "onlyoffice_case_id" } }), plannrRef(), onlyofficeRef())).map((i) => i.name)).not.toContain(
-      "mirror field",
-    );
+  it("has no mirror-field check (plannr.mirrorField is refused by the schema instead)", () => {
+    const items = verifyMapping(mapping({ plannr: { mirrorField: null } }), plannrRef(), onlyofficeRef());
+    expect(items.map((i) => i.name)).not.toContain("mirror field");
   });
 
   it("flags a missing defaultClient, and accepts an existing one in any letter case", () => {

@@ -93,7 +93,8 @@ describe("parseMapping: schema errors", () => {
     const lines = problems(e);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^m\.yaml:5 customFields\[0\]\.onlyoffice: .*expected number/);
-    expect(lines[1]).toMatch(/^m\.yaml:7 access: .*"assignees"\|"preserve"/);
+    // `access: <mode>` is shorthand for `access: {mode: <mode>}`: the path names the mode, the line the shorthand.
+    expect(lines[1]).toMatch(/^m\.yaml:7 access\.mode: .*"assignees"\|"preserve"/);
     expect(lines[2]).toMatch(/^m\.yaml:8 matchExisting: .*expected boolean/);
     expect(e.field).toBe("customFields[0].onlyoffice");
   });
@@ -139,6 +140,28 @@ describe("parseMapping: schema errors", () => {
   });
 });
 
+describe("parseMapping: plannr.mirrorField is no longer supported (issue 8 item 9)", () => {
+  it("refuses a value at its line, saying why and what to do", () => {
+    const e = failure(() => parseMapping(yaml("version: 1", "plannr:", "  pageSize: 200", "  mirrorField: onlyoffice_case_id", "creates: both"), "case-sync.yaml"));
+    expect(e.code).toBe("CS_CONFIG");
+    expect(e.field).toBe("plannr.mirrorField");
+    expect(problems(e)).toEqual([
+      "case-sync.yaml:4 plannr.mirrorField: plannr.mirrorField is not supported in this version: the link lives in the ONLYOFFICE link field; remove the line",
+    ]);
+  });
+
+  it("still loads a file that spells out the old default (null) or leaves it out", () => {
+    expect(parseMapping(yaml("plannr:", "  mirrorField: null"), "m.yaml").plannr.pageSize).toBe(500);
+    expect(parseMapping(yaml("plannr:", "  mirrorField:"), "m.yaml").plannr.pageSize).toBe(500);
+    expect(parseMapping(yaml("plannr:", "  pageSize: 100"), "m.yaml").plannr).toEqual({ pageSize: 100 });
+  });
+
+  it("refuses it in a library object too, naming the path", () => {
+    const e = failure(() => validateMapping({ plannr: { mirrorField: "oo" } }, "options.mapping"));
+    expect(problems(e)).toEqual([expect.stringMatching(/^options\.mapping plannr\.mirrorField: plannr\.mirrorField is not supported in this version/)]);
+  });
+});
+
 describe("parseMapping: valid files", () => {
   it("loads a small file and fills the defaults", () => {
     const m = parseMapping(yaml("version: 1", "onlyoffice:", "  linkField: 5", "conflicts:", "  default: plannr-wins"), "m.yaml");
@@ -163,7 +186,7 @@ describe("validateMapping (library objects)", () => {
     const e = failure(() => validateMapping({ access: "everyone", fields: { bogus: 1 } }, "options.mapping"));
     expect(e.code).toBe("CS_CONFIG");
     const lines = problems(e);
-    expect(lines).toContainEqual(expect.stringMatching(/^options\.mapping access: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^options\.mapping access\.mode: /));
     expect(lines).toContainEqual("options.mapping fields.bogus: is not a setting here (check the spelling and the indentation)");
   });
 });

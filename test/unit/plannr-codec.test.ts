@@ -2,16 +2,18 @@
 // carries, canonical → native write ops, the seeds' generated-docs artefacts, normalization, and
 // every record-level issue the engine relies on.
 import { describe, expect, it } from "vitest";
-import { customGroup, type Case, type FieldGroup } from "../../src/core/case.js";
+import { customGroup, groupValue, type Case, type FieldGroup } from "../../src/core/case.js";
 import { CaseSyncError } from "../../src/core/errors.js";
 import type { CaseRecord, ChangeSet, RecordIssue } from "../../src/core/records.js";
 import { decodeCase, readMoney, type PlannrCarry } from "../../adapters/plannr/codec.js";
 import { CREATED_CASE_PATH, encodeCreate, encodeUpdate } from "../../adapters/plannr/writes.js";
 import { plannrNoon, zoneOffsetMinutes } from "../../adapters/plannr/dates.js";
 import { encodeDelete, encodeStamp } from "../../adapters/plannr/record-ops.js";
+import { groupOfNativeField, refusalsOf, withoutRefused } from "../../adapters/plannr/refusals.js";
 import { plannrProfile } from "../../adapters/plannr/profile.js";
 import { readPlannrDate } from "../../adapters/plannr/codec.js";
 import { normalizeTimestamp } from "../../src/sandbox/plannr/london-time.js";
+import { errorFromResponse } from "../../src/transport/errors.js";
 import { codecContext, fixture, items, nativeCase, uuidOf, type Raw } from "../fixtures/plannr/fixtures.js";
 
 const ctx = codecContext();
@@ -67,10 +69,12 @@ describe("decode: every SPEC §2 field from a real-shaped list item", () => {
     });
   });
 
-  it("keeps the record facts: id, mirror stamp, updated_at in UTC and the native carry", () => {
+  it("keeps the record facts: id, no stamp (even with an onlyoffice_case_id field), updated_at in UTC and the native carry", () => {
     expect(record.id).toBe(CASES[0].uuid);
     expect(record.side).toBe("plannr");
-    expect(record.stamp).toBe("1042");
+    // Plannr cases carry no link stamp (plannr.mirrorField is not supported): the fixture's field is ignored.
+    expect(CASES[0].custom_fields.find((f: Raw) => f.reference === "onlyoffice_case_id").value).toBe("1042");
+    expect(record.stamp).toBeNull();
     expect(record.updatedAt).toBe("2025-06-24T09:15:12.000Z");
     const carry = record.carry as PlannrCarry;
     expect(carry).toEqual({
@@ -142,6 +146,8 @@ describe("decode: the seeds' example payloads (generated-docs artefacts tolerate
 
   it("seed 001 (PUT answer): status without is_type_completed is looked up in the status list", () => {
     const record = decode(fixture("seed-001-update-response.json"));
+    // The seed's answer has no review_at, assigned_to_uuids or group_uuids: unknown, not cleared.
+    expect(errors(record.issues).map((i) => `${i.field} ${i.code}`).sort()).toEqual(["assignees CS_INCOMPLETE", "groups CS_INCOMPLETE", "reviewAt CS_INCOMPLETE"]);
     // The fixture list marks 97c43d65 completed; the case's own status name is kept.
     expect(record.case.status).toEqual({ closed: true, statusName: "To Be Reviewed" });
     // Not in the client list: keyed by the embedded e-mail (primary_email is a class-name artefact).
@@ -149,7 +155,6 @@ describe("decode: the seeds' example payloads (generated-docs artefacts tolerate
     expect(record.case.assignees).toEqual([]);
     expect(record.case.reviewAt).toBeNull();
     expect(record.case.value).toBe(4000);
-    expect(errors(record.issues)).toEqual([]);
   });
 
   it("seed 002 (POST answer): an unknown assignee is a warning, never an error", () => {
@@ -240,6 +245,77 @@ describe("decode: a group that cannot be read is an error issue and keeps its de
   }
 });
 
+describe("decode: missing is not empty (issue 8 item 5)", () => {
+  /** A copy of the first fixture case without some keys (as an answer without an include reads). */
+  function without(...keys: string[]): Raw {
+    const copy = structuredClone(CASES[0]);
+    for (const key of keys) delete copy[key];
+    return copy;
+  }
+  const incomplete = (record: CaseRecord) => errors(record.issues).filter((i) => i.code === "CS_INCOMPLETE");
+
+  const absent: [string, FieldGroup[]][] = [
+    ["participants", ["participants"]],
+    ["custom_fields", CUSTOM_GROUPS],
+    ["value", ["value"]],
+    ["review_at", ["reviewAt"]],
+    ["assigned_to_uuids", ["assignees"]],
+    ["group_uuids", ["groups"]],
+    ["type", ["type"]],
+  ];
+  for (const [key, groups] of absent) {
+    it(`an answer without ${key} freezes ${groups.length === 1 ? groups[0] : "every mapped custom field"}, never reads as cleared`, () => {
+      const record = decode(without(key));
+      expect(errors(record.issues)).toEqual(
+        groups.map((field) => ({ severity: "error", side: "plannr", record: CASES[0].uuid, field, code: "CS_INCOMPLETE", message: `the Plannr case answer lacked ${key}; left as it is this run` })),
+      );
+      // Everything else still decodes as the full answer does.
+      const full = decode(CASES[0]).case;
+      for (const group of ["title", "status", "participants", "assignees", "value", "reviewAt", "type", "groups", ...CUSTOM_GROUPS] as FieldGroup[]) {
+        if (!groups.includes(group)) expect(groupValue(record.case, group), group).toEqual(groupValue(full, group));
+      }
+    });
+  }
+
+  it("a list answer without include=participants,custom_fields: both frozen, one issue per group", () => {
+    const record = decode(without("participants", "custom_fields"));
+    expect(fieldsOf(incomplete(record))).toEqual(["participants", ...CUSTOM_GROUPS]);
+  });
+
+  const empty: [string, unknown, (c: Case) => unknown, unknown][] = [
+    ["participants", [], (c) => c.participants, []],
+    ["custom_fields", [], (c) => c.customFields, {}],
+    ["value", null, (c) => c.value, null],
+    ["review_at", null, (c) => c.reviewAt, null],
+    ["assigned_to_uuids", [], (c) => c.assignees, []],
+    ["group_uuids", [], (c) => c.groups, []],
+    ["type", null, (c) => c.type, null],
+  ];
+  for (const [key, value, read, expected] of empty) {
+    it(`${key} present and empty reads as cleared, with no issue`, () => {
+      const record = decode(variant({ [key]: value }));
+      expect(read(record.case)).toEqual(expected);
+      expect(errors(record.issues)).toEqual([]);
+    });
+  }
+
+  it("only groups the mapping carries are frozen", () => {
+    const narrow = codecContext({
+      access: "preserve",
+      fields: { participants: "none", value: { direction: "none", onlyofficeField: 9 }, reviewAt: { onlyofficeField: null }, type: { onlyofficeField: null }, groups: { direction: "none" } },
+      customFields: [{ key: "drink", plannr: "favourite_drink", onlyoffice: 1, type: "select", direction: "none" }],
+    });
+    const record = decode(without("participants", "custom_fields", "value", "review_at", "assigned_to_uuids", "group_uuids", "type"), narrow);
+    expect(incomplete(record)).toEqual([]);
+  });
+
+  it("an absent key versions differently from a present null (a re-read lacking it never looks unchanged)", () => {
+    const cleared = decode(variant({ review_at: null, value: null }));
+    expect(decode(without("review_at", "value")).version).not.toBe(cleared.version);
+    expect(decode(without("custom_fields")).version).not.toBe(decode(variant({ custom_fields: [] })).version);
+  });
+});
+
 describe("encode: round trip native → canonical → native", () => {
   const native = CASES[0];
   const record = decode(native);
@@ -305,6 +381,36 @@ describe("encode: values Plannr cannot hold are error issues; the rest of the re
     expect(result.ops[0]?.groups).toEqual(["value"]);
   });
 
+  it("a longtext value over 65,535 characters: an error for that field, the title still goes (issue 8 item 8)", () => {
+    const note = "n".repeat(70_000);
+    const result = update(record, target({ title: "Renamed" }, { notes: note }), { set: ["title", customGroup("notes")] });
+    expect(errors(result.issues)).toEqual([
+      expect.objectContaining({ severity: "error", side: "plannr", record: record.id, field: "custom:notes", code: "CS_VALIDATION", message: expect.stringMatching(/70000 characters.*notes \(longtext\) holds at most 65535/) }),
+    ]);
+    expect(result.ops).toHaveLength(1);
+    expect(result.ops[0]).toMatchObject({ kind: "case.update", groups: ["title"], body: { name: "Renamed" } });
+  });
+
+  it("a longtext value at the limit goes, counted in characters as Plannr counts them (after trimming, code points)", () => {
+    const atLimit = update(record, target({}, { notes: "n".repeat(65_535) }), { set: [customGroup("notes")] });
+    expect(errors(atLimit.issues)).toEqual([]);
+    const wide = update(record, target({}, { notes: "\u{1F3E1}".repeat(65_535) }), { set: [customGroup("notes")] });
+    expect(errors(wide.issues)).toEqual([]);
+    const over = update(record, target({}, { notes: `${"\u{1F3E1}".repeat(65_535)}x` }), { set: [customGroup("notes")] });
+    expect(fieldsOf(errors(over.issues))).toEqual(["custom:notes"]);
+    expect(over.ops).toEqual([]);
+  });
+
+  it("a string field over 255 characters, in an update and in a create's PUT", () => {
+    const result = update(record, target({}, { lender: "l".repeat(256), notes: "ok" }), { set: [customGroup("lender"), customGroup("notes")] });
+    expect(fieldsOf(errors(result.issues))).toEqual(["custom:lender"]);
+    expect(result.ops[0]?.body).toEqual({ custom_fields: { notes: "ok" } });
+    const created = encodeCreate(target({}, { notes: "n".repeat(65_536), drink: "Tea" }), { stamp: null }, ctx);
+    expect(fieldsOf(errors(created.issues))).toContain("custom:notes");
+    expect((created.ops[1]?.body as Raw).custom_fields).not.toHaveProperty("notes");
+    expect((created.ops[1]?.body as Raw).custom_fields).toHaveProperty("favourite_drink", "Tea");
+  });
+
   it("a select option the Plannr field lacks", () => {
     const result = update(record, target({}, { drink: "Juice", risk: 3 }), { set: [customGroup("drink"), customGroup("risk")] });
     expect(fieldsOf(errors(result.issues))).toEqual(["custom:drink"]);
@@ -354,6 +460,79 @@ describe("encode: values Plannr cannot hold are error issues; the rest of the re
     const result = update(pension, { ...record.case, customFields: cleared }, { set: [customGroup("lender"), customGroup("notes")] });
     expect(errors(result.issues)).toEqual([]);
     expect(result.ops[0]?.body).toEqual({ custom_fields: { lender: null, notes: null } });
+  });
+});
+
+describe("encode: the case PUT is re-read first (issue 8 item 17)", () => {
+  const record = decode(CASES[0]);
+
+  it("marks the case.update PUT rereadFirst; participant ops and a create's PUT are not", () => {
+    const result = update(record, { ...record.case, title: "Renamed" }, { set: ["title"], participants: { add: ["isla.taylor.2@client.example"], remove: [] } });
+    expect(result.ops.map((o) => [o.kind, o.rereadFirst ?? false])).toEqual([
+      ["case.update", true],
+      ["participants.add", false],
+    ]);
+    const created = encodeCreate(record.case, { stamp: null }, ctx);
+    expect(created.ops.map((o) => o.rereadFirst ?? false)).toEqual([false, false]);
+  });
+});
+
+describe("refusals: a 422 naming fields → the same PUT without them (issue 8 item 8)", () => {
+  const id = CASES[0].uuid as string;
+  const path = `/api/v1/cases/${id}`;
+  const put = (body: Raw, groups: FieldGroup[]) => ({ side: "plannr" as const, record: id, kind: "case.update", method: "PUT" as const, path, groups, body, summary: "update", rereadFirst: true });
+  /** The error the transport builds from a Laravel 422 body. */
+  const refusal = (errorsByKey: Record<string, string[]>) => {
+    const all = Object.values(errorsByKey).flat();
+    const message = all.length > 1 ? `${all[0]} (and ${all.length - 1} more error${all.length > 2 ? "s" : ""})` : (all[0] ?? "invalid");
+    return errorFromResponse(422, { message, errors: errorsByKey }, { side: "plannr", endpoint: "PUT /api/v1/cases/{uuid}", record: id, secrets: [] });
+  };
+  const NOTE_TOO_LONG = "The custom_fields.notes field must not be greater than 65535 characters.";
+
+  it("reads every key and reason of the body out of the transport's error", () => {
+    const error = refusal({ "custom_fields.notes": [NOTE_TOO_LONG], name: ["The name field is required.", "Another: reason."] });
+    expect(refusalsOf(error)).toEqual([
+      { key: "custom_fields.notes", reason: NOTE_TOO_LONG },
+      { key: "name", reason: "The name field is required. Another: reason." },
+    ]);
+    expect(refusalsOf(errorFromResponse(500, { message: "Server Error" }, { side: "plannr", endpoint: "PUT /x", secrets: [] }))).toEqual([]);
+  });
+
+  it("drops the refused custom field, keeps the rest, and names the canonical group with Plannr's reason", () => {
+    const op = put({ name: "Renamed", status: "s-1", custom_fields: { notes: "n", favourite_drink: "Tea" } }, ["title", "status", customGroup("notes"), customGroup("drink")]);
+    const result = withoutRefused(op, refusalsOf(refusal({ "custom_fields.notes": [NOTE_TOO_LONG] })), ctx.mapping, id);
+    expect(result?.op).toMatchObject({ kind: "case.update", method: "PUT", path, rereadFirst: true, groups: ["title", "status", "custom:drink"], body: { name: "Renamed", status: "s-1", custom_fields: { favourite_drink: "Tea" } } });
+    expect(result?.refused).toEqual([
+      { severity: "error", side: "plannr", record: id, field: "custom:notes", code: "CS_VALIDATION", message: expect.stringContaining(JSON.stringify(NOTE_TOO_LONG)) },
+    ]);
+    // The planned op is left as it was (plans print what was planned).
+    expect(op.body.custom_fields).toHaveProperty("notes");
+  });
+
+  it("maps every key Plannr can name: name, status, value, review_at, assigned_to_uuids.N, custom_fields.N, custom_fields", () => {
+    const body = { name: "x", status: "s", value: 1, review_at: "2026-01-01T12:00:00+00:00", assigned_to_uuids: ["a", "b"], custom_fields: { favourite_drink: "Juice", notes: "n" } };
+    const op = put(body, ["title", "status", "value", "reviewAt", "assignees", customGroup("drink"), customGroup("notes")]);
+    const refusedBy = (key: string) => withoutRefused(op, [{ key, reason: "no" }], ctx.mapping, id)?.refused.map((i) => i.field);
+    expect(refusedBy("name")).toEqual(["title"]);
+    expect(refusedBy("status")).toEqual(["status"]);
+    expect(refusedBy("value")).toEqual(["value"]);
+    expect(refusedBy("review_at")).toEqual(["reviewAt"]);
+    expect(refusedBy("assigned_to_uuids.1")).toEqual(["assignees"]);
+    expect(refusedBy("custom_fields.favourite_drink")).toEqual(["custom:drink"]);
+    expect(refusedBy("custom_fields.1")).toEqual(["custom:notes"]);
+    expect(refusedBy("custom_fields.notes.0")).toEqual(["custom:notes"]);
+    expect(refusedBy("custom_fields")).toEqual(["custom:drink", "custom:notes"]);
+    expect(groupOfNativeField("custom_fields.favourite_drink", ctx.mapping)).toBe("custom:drink");
+    expect(groupOfNativeField("participants.0", ctx.mapping)).toBe("participants");
+  });
+
+  it("null when no named key is something the PUT sent (sending it again cannot help); op null when nothing is left", () => {
+    const op = put({ name: "x", custom_fields: { notes: "n" } }, ["title", customGroup("notes")]);
+    expect(withoutRefused(op, [{ key: "participants", reason: "no" }], ctx.mapping, id)).toBeNull();
+    expect(withoutRefused(op, [{ key: "custom_fields.lender", reason: "no" }], ctx.mapping, id)).toBeNull();
+    const all = withoutRefused(op, [{ key: "name", reason: "a" }, { key: "custom_fields.notes", reason: "b" }], ctx.mapping, id);
+    expect(all?.op).toBeNull();
+    expect(all?.refused.map((i) => i.field)).toEqual(["title", "custom:notes"]);
   });
 });
 
@@ -429,7 +608,7 @@ describe("encode: participants and assignees apply deltas to the native sets", (
 describe("encode: creates", () => {
   const source = decode(CASES[0]).case;
 
-  it("POSTs the case without custom fields, then one PUT with them and the mirror stamp", () => {
+  it("POSTs the case without custom fields, then one PUT with them (and no link stamp, even when given one)", () => {
     const preview = encodeCreate(source, { stamp: "2042" }, ctx);
     expect(preview.ops.map((o) => `${o.method} ${o.path}`)).toEqual(["POST /api/v1/cases", `PUT ${CREATED_CASE_PATH}`]);
     const [create, put] = preview.ops;
@@ -445,7 +624,7 @@ describe("encode: creates", () => {
     expect(create?.body).not.toHaveProperty("custom_fields");
     // The new case has no type, so the type-conditional field cannot apply: reported, left out.
     expect(put?.body).toEqual({
-      custom_fields: { favourite_drink: "Tea", risk_score: 7, vulnerable_client: true, next_meeting: "2026-10-25T12:00:00+00:00", notes: "Prefers early meetings.", onlyoffice_case_id: "2042" },
+      custom_fields: { favourite_drink: "Tea", risk_score: 7, vulnerable_client: true, next_meeting: "2026-10-25T12:00:00+00:00", notes: "Prefers early meetings." },
     });
     expect(fieldsOf(errors(preview.issues))).toEqual(["custom:lender"]);
   });
@@ -531,26 +710,11 @@ describe("dates written to Plannr: noon in the mapping's zone", () => {
   });
 });
 
-describe("record ops: the link stamp and the delete", () => {
+describe("record ops: no link stamp, and the delete", () => {
   const id = CASES[0].uuid as string;
 
-  it("the stamp is a PUT of the mirror field alone, with no field group; null clears it", () => {
-    expect(encodeStamp(ctx.mapping, id, "1042")).toEqual({
-      side: "plannr",
-      record: id,
-      kind: "stamp",
-      method: "PUT",
-      path: `/api/v1/cases/${id}`,
-      groups: [],
-      body: { custom_fields: { onlyoffice_case_id: "1042" } },
-      summary: expect.stringContaining("1042"),
-    });
-    expect(encodeStamp(ctx.mapping, id, null).body).toEqual({ custom_fields: { onlyoffice_case_id: null } });
-  });
-
-  it("the stamp needs a configured mirror field (CS_CONFIG)", () => {
-    const none = codecContext({ plannr: { mirrorField: null } });
-    expect(() => encodeStamp(none.mapping, id, "1042")).toThrow(expect.objectContaining({ code: "CS_CONFIG", record: id }));
+  it("Plannr carries no link stamp: asking for one is CS_CONFIG naming the record (issue 8 item 9)", () => {
+    expect(() => encodeStamp(id)).toThrow(expect.objectContaining({ code: "CS_CONFIG", side: "plannr", record: id, message: expect.stringMatching(/ONLYOFFICE link field/) }));
   });
 
   it("the delete is DELETE /api/v1/cases/{uuid}, without a body", () => {

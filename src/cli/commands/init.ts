@@ -18,7 +18,7 @@ export function registerInit(program: Command, cli: () => Cli, done: (code: numb
     .option("--force", "overwrite an existing file")
     .addHelpText(
       "after",
-      `\nExamples:\n  case-sync init --create-link-fields\n  case-sync init --out mappings/firm.yaml && case-sync --config mappings/firm.yaml check\n\nThe Plannr mirror field (opt-in) cannot be created through Plannr's API: add a text case field with reference onlyoffice_case_id in Plannr's settings and set plannr.mirrorField.`,
+      `\nExamples:\n  case-sync init --create-link-fields\n  case-sync init --out mappings/firm.yaml && case-sync --config mappings/firm.yaml check\n\nThe link of each pair lives in the state store and in the ONLYOFFICE case field "${LINK_FIELD_LABEL}" (onlyoffice.linkField); Plannr cases carry no link stamp. A Plannr field mirroring the ONLYOFFICE id (e.g. onlyoffice_case_id) is not used: plannr.mirrorField is not supported in this version, so remove that line from an older mapping.`,
     )
     .action(async (options: { out: string; createLinkFields?: boolean; force?: boolean }) => {
       const c = cli();
