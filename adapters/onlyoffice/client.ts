@@ -7,7 +7,7 @@
 // and only an empty page ends it.
 import type { z } from "zod";
 import type { OnlyofficeConnection } from "../../src/core/config.js";
-import { CaseSyncError } from "../../src/core/errors.js";
+import { CaseSyncError, onPage } from "../../src/core/errors.js";
 import type { Clock, Logger } from "../../src/core/ports.js";
 import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { errorFromResponse, type CallContext } from "../../src/transport/errors.js";
@@ -303,9 +303,14 @@ export class OnlyofficeClient {
   ): AsyncGenerator<Validated<T>[]> {
     const seen = new Set<string>();
     let startIndex = 0;
-    for (;;) {
+    for (let pageNumber = 1; ; pageNumber += 1) {
       const query = { sortBy: "Id", sortOrder: "ascending", startIndex, count: this.pageSize };
-      const envelope = await this.call(name, { query });
+      let envelope;
+      try {
+        envelope = await this.call(name, { query });
+      } catch (error) {
+        throw onPage(error, pageNumber, { side: "onlyoffice" });
+      }
       const raw = envelope.response;
       if (!Array.isArray(raw)) throw this.schemaError(name, null, undefined, "response");
       if (raw.length === 0) {

@@ -106,3 +106,20 @@ export function toCaseSyncError(error: unknown, context: ErrorContext = {}): Cas
   const message = error instanceof Error ? error.message : String(error);
   return new CaseSyncError("CS_INTERNAL", message, { ...context, cause: error });
 }
+
+/**
+ * The same failure, saying which list page it stopped on (SPEC §5: an incomplete scan names the
+ * failed page, so the report tells an operator where the list broke).
+ */
+export function onPage(error: unknown, page: number, context: ErrorContext = {}): CaseSyncError {
+  const e = toCaseSyncError(error, context);
+  return new CaseSyncError(e.code, `${e.message} (list page ${page})`, {
+    side: e.side,
+    record: e.record,
+    field: e.field,
+    endpoint: e.endpoint,
+    status: e.status,
+    retryable: e.retryable,
+    cause: error,
+  });
+}

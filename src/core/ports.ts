@@ -41,6 +41,11 @@ export interface CrmAdapter {
   encodeDelete(id: string): WriteOp;
   /** Requests issued so far (for reports and the request budget). */
   requestCount(): number;
+  /**
+   * A run starts on this adapter (adapters live across `--watch` runs and in the service): per-run
+   * transport state, such as the circuit breaker and the request budget, starts afresh.
+   */
+  beginRun?(): void;
 }
 
 export interface Clock {

@@ -122,6 +122,8 @@ export class EngineRun {
     if (mapping.onlyoffice.linkField === null) {
       throw new CaseSyncError("CS_CONFIG", "the mapping has no onlyoffice.linkField (the ONLYOFFICE case field holding the Plannr uuid); run `case-sync init --create-link-fields`", { field: "onlyoffice.linkField" });
     }
+    plannr.beginRun?.();
+    onlyoffice.beginRun?.();
     await this.checkIdentity();
     this.logger.info({ runId: this.runId, command: this.command() }, "run started");
     this.progress({ phase: "reference", done: 0 });

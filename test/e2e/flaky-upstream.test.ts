@@ -1,0 +1,92 @@
+// Issue 8 item 12, SPEC §5: a flaky upstream is the normal case, not an abort. Against both
+// simulators over HTTP, with 5 % random 500s on both sides, every 25th Plannr request a 429, and a
+// few creates whose answers are lost after they were committed, a sync never aborts, converges
+// within two runs, and makes no duplicate. A side that is really down opens its circuit breaker.
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { countWrites as writes } from "../../src/core/report.js";
+import { createSync, type CaseSync } from "../../src/index.js";
+import { discoverMapping } from "../../src/library/discover.js";
+import { parseOnlyofficeConnection, parsePlannrConnection } from "../../src/library/options.js";
+import { parseMapping } from "../../src/mapping/load.js";
+import { startSandboxes, type Sandboxes } from "../../src/sandbox/index.js";
+import { openStateStore } from "../../src/state/open.js";
+
+let s: Sandboxes | null = null;
+let sync: CaseSync | null = null;
+
+afterEach(async () => {
+  await sync?.close();
+  await s?.close();
+  sync = null;
+  s = null;
+});
+
+async function world(seed: number, pageSize = 500): Promise<{ s: Sandboxes; sync: CaseSync; linkField: number }> {
+  const sandboxes = await startSandboxes({ seed, cases: 40, onlyofficeCases: 10 });
+  s = sandboxes;
+  const plannr = { baseUrl: sandboxes.plannrUrl, token: sandboxes.env.PLANNR_TOKEN!, accountUuid: sandboxes.env.PLANNR_ACCOUNT_UUID! };
+  const onlyoffice = { baseUrl: sandboxes.onlyofficeUrl, token: sandboxes.env.ONLYOFFICE_TOKEN! };
+  const found = await discoverMapping({ plannr: parsePlannrConnection(plannr), onlyoffice: parseOnlyofficeConnection(onlyoffice), createLinkFields: true, logger: pino({ level: "silent" }) });
+  const mapping = parseMapping(found.text);
+  mapping.people.defaultClient = sandboxes.world.clients.find((c) => c.note === "ordinary client")!.plannrUuid;
+  mapping.plannr.pageSize = pageSize;
+  const engine = createSync({ plannr, onlyoffice, mapping, store: openStateStore(":memory:"), http: { concurrency: 4, timeoutMs: 5_000 } });
+  sync = engine;
+  return { s: sandboxes, sync: engine, linkField: mapping.onlyoffice.linkField! };
+}
+
+function expectNoDuplicates(sandboxes: Sandboxes, linkField: number): void {
+  const stamps = sandboxes.onlyoffice.listCases().map((c) => c.customFields[linkField]);
+  expect(stamps.every((x) => typeof x === "string")).toBe(true);
+  expect(new Set(stamps).size).toBe(stamps.length);
+  expect(sandboxes.plannr.listCases().length).toBe(sandboxes.onlyoffice.listCases().length);
+  expect(new Set(stamps)).toEqual(new Set(sandboxes.plannr.listCases().map((c) => c.uuid)));
+}
+
+describe("a flaky upstream (SPEC §5)", () => {
+  it("5 % 500s on both sides, a 429 every 25th Plannr request and lost create answers: no abort, converged in two runs, no duplicate", async () => {
+    const w = await world(88);
+    const any = { kind: "status" as const, status: 500, probability: 0.05, seed: 7 };
+    w.s.plannr.server.addFault(any);
+    w.s.onlyoffice.server.addFault({ ...any, seed: 8 });
+    w.s.plannr.server.addFault({ kind: "status", status: 429, retryAfterSeconds: 0, every: 25 });
+    // Committed creates whose answers never arrive (the journal settles them next run).
+    w.s.onlyoffice.server.addFault({ kind: "drop-response", method: "POST", path: /crm\/case$/, after: 3, times: 2 });
+    w.s.plannr.server.addFault({ kind: "drop-response", method: "POST", path: /\/cases$/, after: 1, times: 1 });
+    const first = await w.sync.sync({ allowMassCreate: true });
+    expect(first.abort).toBeNull();
+    expect([0, 3]).toContain(first.exitCode);
+    const second = await w.sync.sync({ allowMassCreate: true });
+    expect(second.abort).toBeNull();
+    expectNoDuplicates(w.s, w.linkField);
+    // Converged: with the faults gone, nothing is left to write.
+    w.s.plannr.server.faults.clear();
+    w.s.onlyoffice.server.faults.clear();
+    const fixpoint = await w.sync.sync();
+    expect(fixpoint.errors).toEqual([]);
+    expect(writes(fixpoint)).toBe(0);
+  }, 120_000);
+
+  it("a scan page that keeps failing is named, infers no deletes, and exits 3 (item 13)", async () => {
+    const w = await world(89, 10);
+    expect((await w.sync.sync({ allowMassCreate: true })).exitCode).toBe(0);
+    w.s.plannr.server.addFault({ kind: "status", status: 500, method: "GET", path: /\/cases$/, after: 1, times: Infinity });
+    const report = await w.sync.sync();
+    expect(report.exitCode).toBe(3);
+    expect(report.abort).toBeNull();
+    expect(report.errors).toMatchObject([{ side: "plannr", message: expect.stringMatching(/scan incomplete.*page 2/) }]);
+    expect(report.sides.onlyoffice.deletes + report.sides.plannr.unlinks).toBe(0);
+  }, 120_000);
+
+  it("a side that is really down opens its circuit breaker: exit 4, named", async () => {
+    const w = await world(90);
+    expect((await w.sync.sync({ allowMassCreate: true })).exitCode).toBe(0);
+    for (const c of w.s.plannr.listCases().slice(0, 12)) w.s.plannr.editCase(c.uuid, { name: `${c.name} (edited)` });
+    // Reads of single cases and every write fail from now on: the re-reads before PUTs fail.
+    w.s.onlyoffice.server.addFault({ kind: "status", status: 503, path: /crm\/case\/\d+/, times: Infinity });
+    const report = await w.sync.sync();
+    expect(report.exitCode).toBe(4);
+    expect(report.abort).toMatchObject({ code: "CS_CIRCUIT" });
+  }, 120_000);
+});
