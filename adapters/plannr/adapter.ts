@@ -249,6 +249,11 @@ export class PlannrAdapter implements CrmAdapter {
     return this.client.requestCount();
   }
 
+  /** A new run: the circuit breaker and the request budget start afresh (SPEC §5). */
+  beginRun(): void {
+    this.client.beginRun();
+  }
+
   /** Releases the keep-alive sockets. */
   close(): void {
     this.client.close();
