@@ -2,10 +2,11 @@
 // cases by id, pure encoding of writes, and sending stored write ops exactly as planned. Facts
 // relied on (reference): only an empty page ends a scan; a case missing or unreadable is a 404;
 // creates are never retried (invariant 6); contacts are created with `shareType: 1`; deleting an
-// already deleted case answers 404.
+// already deleted case answers 404. A create is several steps (contacts, the case, its close):
+// once the case exists it is returned as it really is, every failed step an error on its group.
 import type { Case } from "../../src/core/case.js";
 import { HttpOptionsSchema, type HttpOptions, type OnlyofficeConnection } from "../../src/core/config.js";
-import { CaseSyncError, toCaseSyncError } from "../../src/core/errors.js";
+import { ABORTING_CODES, CaseSyncError, toCaseSyncError } from "../../src/core/errors.js";
 import type { Mapping } from "../../src/core/mapping.js";
 import { normalizeEmail } from "../../src/core/normalize.js";
 import { silentLogger, systemClock, type Clock, type CrmAdapter, type Logger } from "../../src/core/ports.js";
@@ -15,6 +16,7 @@ import type { RetryPolicy } from "../../src/transport/retry.js";
 import { fieldRefOf, OnlyofficeCatalog, staffRefOf, type ContactCreate, type NativeLists } from "./catalog.js";
 import { OnlyofficeClient, type Validated } from "./client.js";
 import { decodeCase } from "./codec.js";
+import { createShortfalls, type CreateRequest } from "./created.js";
 import { ENDPOINTS, endpointPath, onlyofficeProfile } from "./profile.js";
 import { NativeCaseSchema, type NativeCase } from "./schemas.js";
 import { encodeCreate, encodeDelete, encodeStamp, encodeUpdate, NEW_CASE_ID } from "./writes.js";
@@ -122,32 +124,44 @@ export class OnlyofficeAdapter implements CrmAdapter {
       const problem = preview.issues.find((issue) => issue.severity === "error");
       throw new CaseSyncError("CS_VALIDATION", problem?.message ?? "the case cannot be created in ONLYOFFICE", { side: "onlyoffice", field: problem?.field ?? undefined });
     }
-    const body = createOp.body as { members: number[] };
+    const body = createOp.body as Omit<CreateRequest, "closed">;
     const members = [...body.members];
+    /** Failed steps, reported on the created record (the record id is filled in once it exists). */
+    const steps: RecordIssue[] = [];
     for (const op of preview.ops.filter((o) => o.kind === "contact.create")) {
-      const contactId = await this.createContact(op.body as ContactCreate);
-      if (!members.includes(contactId)) members.push(contactId);
+      const contact = op.body as ContactCreate;
+      try {
+        const contactId = await this.createContact(contact);
+        if (!members.includes(contactId)) members.push(contactId);
+      } catch (error) {
+        const failure = toCaseSyncError(error, { side: "onlyoffice" });
+        if (ABORTING_CODES.has(failure.code)) throw failure;
+        // The case is still created, without this member: its base lacks the participant, so the
+        // next sync adds it as a one-sided change instead of losing it.
+        steps.push({ ...issueOf(failure, null), field: "participants", message: `person contact ${contact.email} could not be created, so the case was created without it: ${failure.message}` });
+      }
     }
     const created = await this.client.createCase({ ...body, members });
     const id = String(created.id);
     let native: NativeCase | null = created.case;
-    const issues: RecordIssue[] = [];
     const closeOp = preview.ops.find((op) => op.kind === "case.close");
     if (closeOp !== undefined) {
       try {
         const closed = NativeCaseSchema.safeParse(await this.client.send(closeOp.method, closeOp.path.replace(NEW_CASE_ID, id), undefined, id));
         native = closed.success ? closed.data : null;
       } catch (error) {
-        // The case exists now: report the failed close on the record instead of losing the create.
+        // The case exists now: report the failed close on the record (which reads open) instead of losing the create.
         const failure = toCaseSyncError(error, { side: "onlyoffice", record: id });
         this.logger.warn({ record: id, code: failure.code }, "created case could not be closed");
-        issues.push({ ...issueOf(failure, id), field: "status" });
+        steps.push({ ...issueOf(failure, id), field: "status", message: `the case was created open: closing it failed: ${failure.message}` });
       }
     }
     if (native === null) native = await this.client.getCase(created.id);
     if (native === null) throw new CaseSyncError("CS_NOT_FOUND", `case ${id} was created but cannot be read back`, { side: "onlyoffice", record: id });
     const record = decodeCase(native, { mapping: this.mapping, catalog });
-    record.issues.push(...issues);
+    const failed = steps.map((issue) => ({ ...issue, record: id }));
+    const request: CreateRequest = { ...body, members, closed: closeOp !== undefined };
+    record.issues.push(...failed, ...createShortfalls(request, record, { mapping: this.mapping, catalog }, failed));
     return record;
   }
 
@@ -191,6 +205,11 @@ export class OnlyofficeAdapter implements CrmAdapter {
 
   requestCount(): number {
     return this.client.requestCount();
+  }
+
+  /** A new run: the circuit breaker and the request budget start afresh (SPEC §5). */
+  beginRun(): void {
+    this.client.beginRun();
   }
 
   /** The integration user, with the admin flag `check` verifies (SPEC §4.8). */

@@ -153,51 +153,10 @@ export class OnlyofficeCatalog {
   }
 }
 
-// ---- key deltas → native ids (used by the write encoder; pure) ----------------------------
+// ---- participant deltas → native ids (used by the write encoder; pure; privacy: access.ts) --
 
 function warning(record: string | null, field: string, code: RecordIssue["code"], message: string): RecordIssue {
   return { severity: "warning", side: "onlyoffice", record, field, code, message };
-}
-
-/**
- * The privacy a PUT sends when assignees change: the access list as read (integration user
- * included) plus the added users minus the removed ones, so users the canonical model does not
- * carry stay. Private exactly when someone besides the integration user remains (an empty list
- * would make ONLYOFFICE publish the case anyway). With no change the privacy is resent as read.
- */
-export function resolveAccess(
-  carry: { isPrivate: boolean; accessList: string[] },
-  delta: SetDelta,
-  targetAssignees: readonly string[],
-  ctx: { catalog: OnlyofficeCatalog; record: string | null },
-): { isPrivate: boolean; accessList: string[]; changed: boolean; issues: RecordIssue[] } {
-  const { catalog, record } = ctx;
-  const issues: RecordIssue[] = [];
-  if (delta.add.length === 0 && delta.remove.length === 0) return { isPrivate: carry.isPrivate, accessList: carry.accessList, changed: false, issues };
-  const list = carry.isPrivate ? [...carry.accessList] : [];
-  const has = (guid: string) => list.some((g) => g.toLowerCase() === guid.toLowerCase());
-  for (const key of delta.add) {
-    if (catalog.staffKeys.isAmbiguous(key)) {
-      issues.push(warning(record, "assignees", "CS_AMBIGUOUS", `${key} belongs to several portal users; not added`));
-      continue;
-    }
-    const guid = catalog.staffKeys.resolve(key);
-    if (guid === null) issues.push(warning(record, "assignees", "CS_UNMAPPED", `${key} is not a portal user; not added to the access list`));
-    else if (!has(guid)) list.push(guid);
-  }
-  for (const key of delta.remove) {
-    for (let i = list.length - 1; i >= 0; i -= 1) {
-      const guid = list[i] ?? "";
-      if (!catalog.isIntegrationUser(guid) && catalog.staffKey(guid) === key) list.splice(i, 1);
-    }
-  }
-  const isPrivate = list.some((guid) => !catalog.isIntegrationUser(guid));
-  const accessList = isPrivate ? list : [];
-  if (!isPrivate && targetAssignees.length > 0) {
-    issues.push(warning(record, "assignees", "CS_UNMAPPED", "no assignee maps to a portal user: the case is public in ONLYOFFICE"));
-  }
-  const same = accessList.length === carry.accessList.length && accessList.every((g) => carry.accessList.some((c) => c.toLowerCase() === g.toLowerCase()));
-  return { isPrivate, accessList, changed: isPrivate !== carry.isPrivate || !same, issues };
 }
 
 /** Body of a `contact.create` op: `POST crm/contact/person` plus the e-mail `applyWrites` adds through `…/data`. */

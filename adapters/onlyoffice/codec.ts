@@ -3,8 +3,11 @@
 // record is left at its default and reported as an error issue naming the group (the engine
 // freezes it); people the canonical model does not carry are warnings. Facts relied on
 // (reference): `created` is portal-local with the portal offset and 7 fractional digits; field
-// values are unvalidated strings; a public case has no access list and a private one always lists
-// the integration user; Heading fields (type 4) hold no value; no modification time exists.
+// values are unvalidated strings; a public case has no access list; a private one lists the user
+// who made it private, so the integration user (never an assignee, SPEC §2) is skipped and a case
+// private to it alone reads as no assignees, which is what the fail-closed write leaves (access.ts);
+// one made private by someone else may lack it or come without a list [D]; Heading fields (type 4)
+// hold no value; no modification time exists.
 import { z } from "zod";
 import { emptyCase, normalizeCase, customGroup, type Case, type FieldGroup } from "../../src/core/case.js";
 import { contentHash } from "../../src/core/hash.js";

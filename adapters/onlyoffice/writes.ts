@@ -5,6 +5,10 @@
 // `members`, member endpoints do (4); a PUT skips empty field values, so a cleared field goes
 // through `POST …/customfield/{id}` with `""` (5); field values are unvalidated strings, so select
 // options are checked against the mask here (9). Nothing is truncated or coerced (invariant 11).
+// Privacy rules (fail closed) live in access.ts. Every update op is marked `rereadFirst`: each one
+// overwrites something a person may have changed since the snapshot (a value, the closed flag, the
+// member set, the access list), so the engine reads the case again and re-plans if its version
+// moved (invariant 4; `caseVersion` covers everything these ops touch).
 import { customGroup, groupValue, type Case, type FieldGroup } from "../../src/core/case.js";
 import { sameContent } from "../../src/core/hash.js";
 import { CaseSyncError } from "../../src/core/errors.js";
@@ -12,7 +16,8 @@ import type { Mapping } from "../../src/core/mapping.js";
 import { minorUnitsToDecimal, toCalendarDate } from "../../src/core/normalize.js";
 import type { CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, SetDelta, WriteMethod, WriteOp } from "../../src/core/records.js";
 import { checkOption, toFieldText } from "../../src/mapping/custom-values.js";
-import { resolveAccess, resolveMembers, selectOptions, type OnlyofficeCatalog } from "./catalog.js";
+import { accessForCreate, privacyAsRead, resolveAccess } from "./access.js";
+import { resolveMembers, selectOptions, type OnlyofficeCatalog } from "./catalog.js";
 import { OnlyofficeCarrySchema, type OnlyofficeCarry } from "./codec.js";
 import { ENDPOINTS, endpointPath, type EndpointSpec } from "./profile.js";
 
@@ -113,6 +118,7 @@ export function encodeUpdate(input: EncodeInput, ctx: EncodeContext): EncodeResu
     groups,
     body,
     summary,
+    rereadFirst: true,
   });
 
   const putGroups: FieldGroup[] = [];
@@ -153,10 +159,11 @@ export function encodeUpdate(input: EncodeInput, ctx: EncodeContext): EncodeResu
     }
   }
 
-  let access = { isPrivate: carry.isPrivate, accessList: carry.accessList };
+  // Resent as read (a private case never with an empty list) unless assignees change.
+  let access = privacyAsRead(carry, catalog);
   if (mapping.access.mode === "assignees") {
     const delta = deltaOf(changes.assignees, set.has("assignees"), record.case.assignees, target.assignees);
-    const resolved = resolveAccess(carry, delta, target.assignees, { catalog, record: id });
+    const resolved = resolveAccess(carry, delta, target.assignees, { catalog, record: id, unassigned: mapping.access.unassigned });
     issues.push(...resolved.issues);
     if (resolved.changed) {
       access = { isPrivate: resolved.isPrivate, accessList: resolved.accessList };
@@ -167,15 +174,12 @@ export function encodeUpdate(input: EncodeInput, ctx: EncodeContext): EncodeResu
   const onlyOneField = customFieldList.length === 1 && putGroups.length === 1 && putGroups[0] !== "title" && putGroups[0] !== "assignees";
   if (onlyOneField) {
     // One field and nothing else: the per-field endpoint sets it without resending title and
-    // access, so there is nothing to clobber and no re-read is needed (one request, not two).
+    // access (one request instead of a PUT that resends everything).
     const [field] = customFieldList;
     const group = putGroups[0] as FieldGroup;
     if (field) ops.push(op("field.set", ENDPOINTS.setField, { fieldid: field.key }, [group], { fieldValue: field.value }, `set ${group} (field ${field.key}) on case ${id}`));
   } else if (putGroups.length > 0) {
-    ops.push({
-      ...op("case.update", ENDPOINTS.updateCase, {}, putGroups, { title, isPrivate: access.isPrivate, accessList: access.accessList, isNotify: false, customFieldList }, `update ${putGroups.join(", ")} of case ${id}`),
-      rereadFirst: true,
-    });
+    ops.push(op("case.update", ENDPOINTS.updateCase, {}, putGroups, { title, isPrivate: access.isPrivate, accessList: access.accessList, isNotify: false, customFieldList }, `update ${putGroups.join(", ")} of case ${id}`));
   }
   ops.push(...clears);
 
@@ -273,13 +277,11 @@ export function encodeCreate(target: Case, options: CreateOptions, ctx: EncodeCo
     }
   }
 
-  let access = { isPrivate: false, accessList: [] as string[] };
-  if (mapping.access.mode === "assignees") {
-    const resolved = resolveAccess({ isPrivate: false, accessList: [] }, { add: target.assignees, remove: [] }, target.assignees, { catalog, record: null });
-    issues.push(...resolved.issues);
-    access = { isPrivate: resolved.isPrivate, accessList: resolved.accessList };
-    groups.push("assignees");
-  }
+  // Private to the mapped assignees; with none, `access.unassigned` decides (private by default).
+  const mapped = mapping.access.mode === "assignees";
+  const access = accessForCreate(target.assignees, { catalog, record: null, unassigned: mapping.access.unassigned, title: target.title, mapped });
+  issues.push(...access.issues);
+  if (mapped) groups.push("assignees");
 
   const members = resolveMembers([], { add: target.participants, remove: [] }, { catalog, mapping, record: null, people: options.people });
   issues.push(...members.issues);

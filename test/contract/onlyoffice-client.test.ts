@@ -525,7 +525,7 @@ describe("writes", () => {
     const before = adapter.requestCount();
     const record = await adapter.createCase(target, { stamp: STAMP, people });
     expect(adapter.requestCount() - before).toBe(4);
-    expect(created).toEqual({ title: "Fresh case", members: [101, 301], customFieldList: [{ key: 13, value: STAMP }], isPrivate: false, accessList: [], isNotify: false });
+    expect(created).toEqual({ title: "Fresh case", members: [101, 301], customFieldList: [{ key: 13, value: STAMP }], isPrivate: true, accessList: ["6d2b8a10-0000-4000-8000-000000000001"], isNotify: false });
     expect(record).toMatchObject({ id: "31", stamp: STAMP, case: { title: "Fresh case", status: { closed: true }, participants: ["fresh@example.com", "jane.client@example.com"] } });
     expect(scope.isDone()).toBe(true);
   });

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CORE_GROUPS, customGroup, emptyCase, groupValue, normalizeCase, type Case, type FieldGroup } from "../../src/core/case.js";
 import { OnlyofficeConnectionSchema } from "../../src/core/config.js";
 import { MappingSchema, type Mapping, type MappingInput } from "../../src/core/mapping.js";
-import type { CaseRecord, ChangeSet, PersonInfo, ScanItem, WriteOp } from "../../src/core/records.js";
+import type { CaseRecord, ChangeSet, PersonInfo, RecordIssue, ScanItem, WriteOp } from "../../src/core/records.js";
 import type { LogEntry } from "../../src/sandbox/http-server.js";
 import { OnlyofficeSimulator, type OnlyofficeSimulatorOptions } from "../../src/sandbox/onlyoffice/simulator.js";
 import { createWorld, type World, type WorldOptions } from "../../src/sandbox/world.js";
@@ -122,6 +122,7 @@ const errorsOf = (issues: readonly { severity: string }[]) => issues.filter((i) 
 
 interface RoundTrip {
   ops: WriteOp[];
+  issues: RecordIssue[];
   sent: LogEntry[];
   after: CaseRecord;
   target: Case;
@@ -149,7 +150,7 @@ async function roundTrip(
   expect(after).not.toBeNull();
   for (const group of set) expect({ group, value: groupValue(after!.case, group) }).toEqual({ group, value: groupValue(target, group) });
   expect(errorsOf(after!.issues)).toEqual([]);
-  return { ops: encoded.ops, sent, after: after!, target };
+  return { ops: encoded.ops, issues: encoded.issues, sent, after: after!, target };
 }
 
 const publicCase = (p: Portal, skip = 0) => p.sim.listCases().filter((c) => !c.isPrivate)[skip]!;
@@ -404,10 +405,11 @@ describe("writes round-trip through the portal", () => {
     expect(p.sim.getCase(id)!.customFields[1]).toBe("Tea");
   });
 
-  it("assignees make a case private and then public again; the integration user is never an assignee", async () => {
+  it("assignees make a case private; removing the last keeps it private to the integration user alone, with a warning; the integration user is never an assignee", async () => {
     const p = await start();
     const id = publicCase(p).id;
     const [priya, tom] = employees(p.world);
+    const sam = integration(p.world).onlyofficeId;
     const record = await scanned(p, id);
     expect(record.case.assignees).toEqual([]);
     const made = await roundTrip(p, record, (c) => ({ ...c, assignees: [priya!.email, tom!.email] }), ["assignees"]);
@@ -417,16 +419,50 @@ describe("writes round-trip through the portal", () => {
     const stored = p.sim.getCase(id)!;
     expect(stored.isPrivate).toBe(true);
     // The portal adds the caller to every access list; the codec leaves it out of the assignees.
-    expect([...stored.accessList].sort()).toEqual([priya!.onlyofficeId, tom!.onlyofficeId, integration(p.world).onlyofficeId].sort());
+    expect([...stored.accessList].sort()).toEqual([priya!.onlyofficeId, tom!.onlyofficeId, sam].sort());
     expect(made.after.case.assignees).toEqual([priya!.email, tom!.email].sort());
 
     const dropped = await roundTrip(p, made.after, (c) => ({ ...c, assignees: [tom!.email] }), ["assignees"]);
     expect(p.sim.getCase(id)).toMatchObject({ isPrivate: true });
     expect(dropped.after.case.assignees).toEqual([tom!.email]);
 
-    const back = await roundTrip(p, dropped.after, (c) => ({ ...c, assignees: [] }), ["assignees"]);
-    expect(back.sent.find((e) => e.method === "PUT")!.body).toMatchObject({ isPrivate: false, accessList: [] });
-    expect(p.sim.getCase(id)).toMatchObject({ isPrivate: false, accessList: [] });
+    // Privacy fails closed: the last assignee gone, the case is still private (SPEC §2, issue 8 item 16).
+    const last = await roundTrip(p, dropped.after, (c) => ({ ...c, assignees: [] }), ["assignees"]);
+    expect(last.sent.find((e) => e.method === "PUT")!.body).toMatchObject({ isPrivate: true, accessList: [sam] });
+    expect(p.sim.getCase(id)).toMatchObject({ isPrivate: true, accessList: [sam] });
+    expect(last.issues).toEqual([expect.objectContaining({ severity: "warning", record: String(id), field: "assignees", code: "CS_UNMAPPED", message: expect.stringContaining(`case ${id}`) })]);
+    // The read-back is what the engine expects: no assignees, and no second write (fixpoint).
+    expect(last.after.case.assignees).toEqual([]);
+    expect((await scanned(p, id)).case).toEqual(last.after.case);
+    const again = p.adapter.encodeWrites({ record: last.after, target: last.target, changes: { set: MAPPED_GROUPS, assignees: { add: [], remove: [] } } });
+    expect(again).toEqual({ ops: [], issues: [] });
+  });
+
+  it("a private case whose list lacks the integration user stays private to it when every assignee is removed", async () => {
+    const p = await start();
+    const sam = integration(p.world).onlyofficeId;
+    const hidden = p.sim.listCases().find((c) => c.isPrivate && !c.accessList.includes(sam))!;
+    const record = await scanned(p, hidden.id);
+    expect(record.case.assignees).toHaveLength(hidden.accessList.length);
+    const { sent, after, issues } = await roundTrip(p, record, (c) => ({ ...c, assignees: [] }), ["assignees"]);
+    expect(sent.find((e) => e.method === "PUT")!.body).toMatchObject({ isPrivate: true, accessList: [sam] });
+    expect(p.sim.getCase(hidden.id)).toMatchObject({ isPrivate: true, accessList: [sam] });
+    expect(after.case.assignees).toEqual([]);
+    expect(issues.map((i) => `${i.severity} ${i.field} ${i.code}`)).toEqual(["warning assignees CS_UNMAPPED"]);
+  });
+
+  it("with access.unassigned: public, removing the last assignee publishes the case", async () => {
+    const p = await start();
+    const adapter = p.connect({ token: p.world.onlyofficeToken }, { access: { mode: "assignees", unassigned: "public" } });
+    await adapter.listReference();
+    const hidden = privateCase(p);
+    const record = await scanned(p, hidden.id, adapter);
+    expect(record.case.assignees.length).toBeGreaterThan(0);
+    const { sent, after, issues } = await roundTrip(p, record, (c) => ({ ...c, assignees: [] }), ["assignees"], { adapter });
+    expect(sent.find((e) => e.method === "PUT")!.body).toMatchObject({ isPrivate: false, accessList: [] });
+    expect(p.sim.getCase(hidden.id)).toMatchObject({ isPrivate: false, accessList: [] });
+    expect(after.case.assignees).toEqual([]);
+    expect(issues).toEqual([]);
   });
 
   it("the privacy trap: a title change keeps a private case private with the same access list", async () => {
@@ -447,6 +483,22 @@ describe("writes round-trip through the portal", () => {
     const raw = await axios.put(`${p.base}/api/2.0/crm/case/${other.id}`, { title: other.title }, { headers: { Authorization: p.world.onlyofficeToken }, validateStatus: () => true });
     expect(raw.status).toBe(200);
     expect(p.sim.getCase(other.id)).toMatchObject({ isPrivate: false, accessList: [] });
+  });
+
+  it("a private case shown without an access list [D] keeps its privacy through a PUT (never an empty list, which publishes)", async () => {
+    const p = await start();
+    const sam = integration(p.world).onlyofficeId;
+    const hidden = privateCase(p);
+    p.sim.editCase(hidden.id, { isPrivate: true, accessList: [] });
+    for (const extra of [{}, { access: "preserve" as const }]) {
+      const adapter = p.connect({ token: p.world.onlyofficeToken }, extra);
+      await adapter.listReference();
+      const record = await scanned(p, hidden.id, adapter);
+      expect(record.case.assignees).toEqual([]);
+      const { sent } = await roundTrip(p, record, (c) => ({ ...c, title: `${c.title}!` }), ["title"], { adapter });
+      expect(sent.find((e) => e.method === "PUT")!.body).toMatchObject({ isPrivate: true, accessList: [sam] });
+      expect(p.sim.getCase(hidden.id)).toMatchObject({ isPrivate: true, accessList: [sam] });
+    }
   });
 
   it("access: preserve keeps a private case private through a title change and never maps assignees", async () => {
@@ -599,12 +651,59 @@ describe("create, stamp, delete", () => {
     expect((await p.adapter.getCase(record.id))!.case).toEqual(record.case);
   });
 
-  it("an open, public create sends no close", async () => {
+  it("a new case with no assignee is private to the integration user alone by default, sends no close when open, and reads back as returned", async () => {
     const p = await start();
-    const record = await p.adapter.createCase({ ...richTarget(p), status: { closed: false, statusName: "New" }, assignees: [] }, { stamp: STAMP });
+    const target = { ...richTarget(p), status: { closed: false, statusName: "New" }, assignees: [] };
+    const preview = p.adapter.previewCreate(target, { stamp: STAMP });
+    expect(preview.issues).toEqual([expect.objectContaining({ severity: "warning", field: "assignees", code: "CS_UNMAPPED", message: expect.stringContaining(target.title) })]);
+    const record = await p.adapter.createCase(target, { stamp: STAMP });
     expect(p.sim.server.log.filter((e) => e.method !== "GET").map((e) => e.method)).toEqual(["POST"]);
-    expect(p.sim.getCase(Number(record.id))).toMatchObject({ isClosed: false, isPrivate: false });
+    expect(p.sim.server.log.find((e) => e.method === "POST")!.body).toMatchObject({ isPrivate: true, accessList: [integration(p.world).onlyofficeId] });
+    expect(p.sim.getCase(Number(record.id))).toMatchObject({ isClosed: false, isPrivate: true, accessList: [integration(p.world).onlyofficeId] });
     expect(record.case.status).toEqual({ closed: false, statusName: "New" });
+    expect(record.case.assignees).toEqual([]);
+    expect(errorsOf(record.issues)).toEqual([]);
+    // The base the engine keeps is what reads back, and it asks for no write (fixpoint).
+    expect((await p.adapter.getCase(record.id))!.case).toEqual(record.case);
+    expect(p.adapter.encodeWrites({ record, target: normalizeCase(target), changes: { set: MAPPED_GROUPS, assignees: { add: [], remove: [] } } })).toEqual({ ops: [], issues: [] });
+  });
+
+  it("with access.unassigned: public a new case with no assignee is public", async () => {
+    const p = await start({ extra: { access: { mode: "assignees", unassigned: "public" } } });
+    const record = await p.adapter.createCase({ ...richTarget(p), status: { closed: false, statusName: "New" }, assignees: [] }, { stamp: STAMP });
+    expect(p.sim.getCase(Number(record.id))).toMatchObject({ isClosed: false, isPrivate: false, accessList: [] });
+    expect(errorsOf(record.issues)).toEqual([]);
+  });
+
+  it("a 400 on the close after the create: the case is returned open with an error on status, as it reads back", async () => {
+    const p = await start();
+    p.sim.server.addFault({ kind: "status", status: 400, method: "PUT", path: /\/crm\/case\/\d+\/close$/ });
+    const target = richTarget(p);
+    const record = await p.adapter.createCase(target, { stamp: STAMP });
+    expect(p.sim.server.log.filter((e) => e.method !== "GET").map((e) => [e.method, e.path, e.status])).toEqual([
+      ["POST", "/api/2.0/crm/case", 201],
+      ["PUT", `/api/2.0/crm/case/${record.id}/close`, 400],
+    ]);
+    expect(p.sim.getCase(Number(record.id))!.isClosed).toBe(false);
+    expect(record.case.status).toEqual({ closed: false, statusName: "Completed" });
+    expect(errorsOf(record.issues)).toEqual([expect.objectContaining({ side: "onlyoffice", record: record.id, field: "status", code: "CS_VALIDATION", message: expect.stringContaining("closing it failed") })]);
+    // Every other step landed; the returned case is the real one.
+    const expected = normalizeCase(target);
+    for (const group of MAPPED_GROUPS.filter((g) => g !== "status")) expect({ group, value: groupValue(record.case, group) }).toEqual({ group, value: groupValue(expected, group) });
+    expect((await p.adapter.getCase(record.id))!.case).toEqual(record.case);
+  });
+
+  it("a person contact that cannot be created: the case is created without it, with an error on participants", async () => {
+    const p = await start({ extra: { people: { unknownContact: "create" } } });
+    const email = "refused.person@client.example";
+    const people = new Map<string, PersonInfo>([[email, { key: email, email, firstName: "Refused", lastName: "Person", name: "Refused Person" }]]);
+    const known = ordinaryClients(p.world)[0]!.onlyofficeEmail!;
+    p.sim.server.addFault({ kind: "status", status: 400, method: "POST", path: "/api/2.0/crm/contact/person" });
+    const record = await p.adapter.createCase({ ...emptyCase(), title: "Without the refused contact", participants: [email, known] }, { stamp: STAMP, people });
+    expect(record.case.participants).toEqual([known]);
+    expect(p.sim.getCase(Number(record.id))).toBeDefined();
+    expect(errorsOf(record.issues)).toEqual([expect.objectContaining({ record: record.id, field: "participants", message: expect.stringContaining(email) })]);
+    expect((await p.adapter.getCase(record.id))!.case).toEqual(record.case);
   });
 
   it("creates an unknown participant's contact first and the case with it as a member", async () => {

@@ -398,11 +398,12 @@ describe("encodeUpdate", () => {
     expect(older.ops[0]!.body).toMatchObject({ title: "Pension review – Jane Client" });
   });
 
-  it("sets a single changed field through the per-field endpoint: nothing else is resent, so no re-read", () => {
+  it("sets a single changed field through the per-field endpoint: nothing else is resent, but it is re-read first like every op", () => {
     const { rec, ctx } = record(1001);
     const { ops } = encodeUpdate({ record: rec, target: { ...rec.case, type: "Mortgage" }, changes: { set: ["type"] } }, ctx);
     expect(ops).toEqual([expect.objectContaining({ kind: "field.set", method: "POST", path: "/api/2.0/crm/case/1001/customfield/11", body: { fieldValue: "Mortgage" }, groups: ["type"] })]);
-    expect(ops[0]!.rereadFirst).toBeUndefined();
+    // The POST still overwrites a value a person may have changed since the snapshot (invariant 4).
+    expect(ops[0]!.rereadFirst).toBe(true);
   });
 
   it("refuses a title over 255 characters without truncating, and still writes the other groups", () => {
@@ -514,7 +515,8 @@ describe("encodeUpdate", () => {
 
     const target = { ...rec.case, assignees: [] };
     const remove = encodeUpdate({ record: rec, target, changes: { set: [], assignees: { add: [], remove: ["alice.adviser@firm.example"] } } }, ctx);
-    expect(remove.ops[0]!.body).toMatchObject({ isPrivate: false, accessList: [] });
+    // Privacy fails closed: the last assignee gone, the case stays private to the integration user alone.
+    expect(remove.ops[0]!.body).toMatchObject({ isPrivate: true, accessList: [SAM] });
 
     const rich = record(1001);
     const keepUnknown = encodeUpdate(
@@ -553,11 +555,11 @@ describe("encodeCreate", () => {
     expect(() => encodeCreate(target, { stamp: STAMP }, missing.ctx)).toThrow(expect.objectContaining({ code: "CS_CONFIG" }));
   });
 
-  it("creates a public case with a warning when no assignee maps, and sends no close for an open case", () => {
+  it("creates a case private to the integration user alone, with warnings, when no assignee maps, and sends no close for an open case", () => {
     const { ctx } = setup();
     const { ops, issues } = encodeCreate(target, { stamp: STAMP }, ctx);
     expect(ops.map((op) => op.kind)).toEqual(["case.create"]);
-    expect(ops[0]!.body).toEqual({ title: "New case", members: [101], customFieldList: [{ key: 13, value: STAMP }], isPrivate: false, accessList: [], isNotify: false });
+    expect(ops[0]!.body).toEqual({ title: "New case", members: [101], customFieldList: [{ key: 13, value: STAMP }], isPrivate: true, accessList: [SAM], isNotify: false });
     expect(issues.map((i) => `${i.severity} ${i.field} ${i.code}`)).toEqual(["warning assignees CS_UNMAPPED", "warning assignees CS_UNMAPPED"]);
   });
 
