@@ -132,7 +132,7 @@ describe("case scan paging", () => {
     mockReference(2);
     mockCasePage(1, 2, casePage(CASES.slice(0, 2), 1, { last_page: 2, total: 3, per_page: 2 }));
     mockCasePage(2, 2, casePage(CASES.slice(2), 2, { last_page: 2, total: 3, per_page: 2 }));
-    const adapter = makeAdapter({ plannr: { pageSize: 2, mirrorField: "onlyoffice_case_id" } });
+    const adapter = makeAdapter({ plannr: { pageSize: 2 } });
     const out = await scan(adapter);
     expect(out.map((i) => (i.kind === "record" ? i.record.id : i.kind))).toEqual([...CASES.map((c: Raw) => c.uuid), "end"]);
     expect(out.at(-1)).toEqual({ kind: "end", complete: true, pages: 2 });
@@ -237,7 +237,8 @@ describe("error statuses become typed errors", () => {
     [401, "CS_AUTH", 1, { message: "Unauthenticated." }],
     [403, "CS_FORBIDDEN", 1, { message: "This action is unauthorized." }],
     [404, "CS_NOT_FOUND", 1, { message: "Not Found" }],
-    [422, "CS_VALIDATION", 1, { message: "The name field is required.", errors: { name: ["The name field is required."] } }],
+    // A 422 naming only keys the PUT did not send: sending it again without them cannot help.
+    [422, "CS_VALIDATION", 1, { message: "The participants field is required.", errors: { participants: ["The participants field is required."] } }],
     [400, "CS_VALIDATION", 1, { message: "Requested include(s) `plans2` are not allowed." }],
     [429, "CS_RATE_LIMIT", 3, { message: "Too Many Attempts." }],
     [500, "CS_UPSTREAM", 3, { message: "Server Error" }],
@@ -256,12 +257,47 @@ describe("error statuses become typed errors", () => {
     });
   }
 
+  it("a 422 naming a key the PUT sent is refused, not thrown; with nothing left, nothing more is sent", async () => {
+    const scope = api().put(CASE_PATH, { name: "x" }).reply(422, { message: "The name field is required.", errors: { name: ["The name field is required."] } });
+    const adapter = makeAdapter();
+    const outcome = await adapter.applyWrites(CASE.uuid, [putOp({ name: "x" })]);
+    expect(outcome.refused).toEqual([
+      { severity: "error", side: "plannr", record: CASE.uuid, field: "title", code: "CS_VALIDATION", message: expect.stringContaining("The name field is required.") as unknown },
+    ]);
+    expect(adapter.requestCount()).toBe(1);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("a 422 naming some of the keys sent: the PUT goes once more without them and the rest lands", async () => {
+    const first = api().put(CASE_PATH, { name: "x", review_at: "2026-03-01" }).reply(422, { message: "The name field is invalid.", errors: { name: ["The name field is invalid."] } });
+    const second = api().put(CASE_PATH, { review_at: "2026-03-01" }).reply(200, { data: CASE });
+    const adapter = makeAdapter();
+    const outcome = await adapter.applyWrites(CASE.uuid, [putOp({ name: "x", review_at: "2026-03-01" }, ["title", "reviewAt"])]);
+    expect(outcome.refused).toEqual([expect.objectContaining({ severity: "error", record: CASE.uuid, field: "title", code: "CS_VALIDATION" })]);
+    expect(first.isDone() && second.isDone()).toBe(true);
+    expect(adapter.requestCount()).toBe(2);
+  });
+
+  it("a 422 on the PUT sent again is thrown", async () => {
+    api().put(CASE_PATH, { name: "x", review_at: "2026-03-01" }).reply(422, { message: "The name field is invalid.", errors: { name: ["The name field is invalid."] } });
+    api().put(CASE_PATH, { review_at: "2026-03-01" }).reply(422, { message: "The review at field must be a valid date.", errors: { review_at: ["The review at field must be a valid date."] } });
+    const adapter = makeAdapter();
+    const error = await failure(adapter.applyWrites(CASE.uuid, [putOp({ name: "x", review_at: "2026-03-01" }, ["title", "reviewAt"])]));
+    expect(error).toMatchObject({ code: "CS_VALIDATION", status: 422, record: CASE.uuid, field: "reviewAt" });
+    expect(adapter.requestCount()).toBe(2);
+  });
+
   it("422 names the canonical field group of the native key", async () => {
-    api()
+    const scope = api()
       .put(CASE_PATH)
       .reply(422, { message: "The selected custom fields.favourite drink is invalid.", errors: { "custom_fields.favourite_drink": ["The selected custom fields.favourite drink is invalid."] } });
-    const error = await failure(makeAdapter().applyWrites(CASE.uuid, [putOp({ custom_fields: { favourite_drink: "Juice" } }, ["custom:drink", "title"])]));
-    expect(error).toMatchObject({ code: "CS_VALIDATION", field: "custom:drink", record: CASE.uuid });
+    const adapter = makeAdapter();
+    const outcome = await adapter.applyWrites(CASE.uuid, [putOp({ custom_fields: { favourite_drink: "Juice" } }, ["custom:drink", "title"])]);
+    expect(outcome.refused).toHaveLength(1);
+    expect(outcome.refused[0]?.field).toBe("custom:drink");
+    expect(outcome.refused[0]).toMatchObject({ code: "CS_VALIDATION", record: CASE.uuid, side: "plannr", severity: "error" });
+    expect(scope.isDone()).toBe(true);
+    expect(adapter.requestCount()).toBe(1);
   });
 
   it("a network error → CS_NETWORK after the retries", async () => {
@@ -334,7 +370,10 @@ describe("writes", () => {
     expect(record.case.customFields.drink).toBe("Tea");
     expect(createBody).not.toHaveProperty("custom_fields");
     expect(createBody.participants).toEqual([uuidOf("clients.json", (a) => a.first_name === "Amelia"), uuidOf("clients.json", (a) => a.first_name === "Max")]);
-    expect(putBody.custom_fields).toMatchObject({ favourite_drink: "Tea", onlyoffice_case_id: "2042" });
+    expect(putBody.custom_fields).toMatchObject({ favourite_drink: "Tea" });
+    // Plannr cases carry no link stamp: the create's stamp is not written anywhere.
+    expect(putBody.custom_fields).not.toHaveProperty("onlyoffice_case_id");
+    expect(JSON.stringify([createBody, putBody])).not.toContain("2042");
   });
 
   it("creates with a bare 200 answer in one request, and reads the case back when the answer lacks participants", async () => {
@@ -367,10 +406,25 @@ describe("writes", () => {
     const adapter = makeAdapter();
     await adapter.listReference();
     const source = await decodeFirst(adapter);
+    // A PUT that keeps failing (retried, then given up).
+    api().post("/api/v1/cases").query(INCLUDE).reply(201, { data: CASE });
+    api().put(CASE_PATH).query(INCLUDE).times(3).reply(503, { message: "Service Unavailable" });
+    const unavailable = await failure(adapter.createCase(source.case, { stamp: null }));
+    expect(unavailable).toMatchObject({ code: "CS_UPSTREAM", record: CASE.uuid, status: 503 });
+    expect(adapter.requestCount()).toBe(4 + 1 + 1 + 3);
+    // A 422 is sent once more without the refused field; a second 422 is thrown, naming its group.
+    let resent: Raw;
     api().post("/api/v1/cases").query(INCLUDE).reply(201, { data: CASE });
     api().put(CASE_PATH).query(INCLUDE).reply(422, { message: "invalid", errors: { "custom_fields.notes": ["too long"] } });
-    const error = await failure(adapter.createCase(source.case, { stamp: null }));
-    expect(error).toMatchObject({ code: "CS_UPSTREAM", record: CASE.uuid, field: "custom:notes" });
+    api()
+      .put(CASE_PATH, (body) => ((resent = body), true))
+      .query(INCLUDE)
+      .reply(422, { message: "invalid", errors: { "custom_fields.favourite_drink": ["not an option"] } });
+    const refused = await failure(adapter.createCase(source.case, { stamp: null }));
+    expect(refused).toMatchObject({ code: "CS_UPSTREAM", record: CASE.uuid, field: "custom:drink" });
+    expect(resent.custom_fields).not.toHaveProperty("notes");
+    expect(resent.custom_fields).toMatchObject({ favourite_drink: "Tea" });
+    expect(adapter.requestCount()).toBe(4 + 1 + 1 + 3 + 1 + 2);
   });
 
   it("applyWrites sends the ops as planned and stops at the first failure", async () => {
@@ -403,27 +457,39 @@ describe("writes", () => {
     expect(adapter.requestCount()).toBe(2);
   });
 
-  it("applyWrites takes the stamp and delete ops as encoded; a 404 is done for a delete only", async () => {
+  it("applyWrites takes the delete op as encoded; a 404 is done for a delete only", async () => {
     const adapter = makeAdapter();
-    const stamp = adapter.encodeStamp(CASE.uuid, "1042");
     const remove = adapter.encodeDelete(CASE.uuid);
-    expect([stamp.kind, remove.kind]).toEqual(["stamp", "case.delete"]);
-    const put = api().put(CASE_PATH, { custom_fields: { onlyoffice_case_id: "1042" } }).reply(200, { data: CASE });
+    expect(remove).toMatchObject({ side: "plannr", record: CASE.uuid, kind: "case.delete", method: "DELETE", path: CASE_PATH, groups: [] });
     const gone = api().delete(CASE_PATH).reply(404, { message: "Not Found" });
-    await adapter.applyWrites(CASE.uuid, [stamp, remove]);
-    expect(put.isDone() && gone.isDone()).toBe(true);
+    expect(await adapter.applyWrites(CASE.uuid, [remove])).toEqual({ refused: [] });
+    expect(gone.isDone()).toBe(true);
     api().put(CASE_PATH).reply(404, { message: "Not Found" });
-    expect((await failure(adapter.applyWrites(CASE.uuid, [stamp]))).code).toBe("CS_NOT_FOUND");
-    expect(adapter.requestCount()).toBe(3);
+    expect((await failure(adapter.applyWrites(CASE.uuid, [putOp({ name: "x" })]))).code).toBe("CS_NOT_FOUND");
+    expect(adapter.requestCount()).toBe(2);
   });
 
-  it("setStamp writes the mirror field, and refuses without one", async () => {
-    api().put(CASE_PATH, { custom_fields: { onlyoffice_case_id: "1042" } }).reply(200, { data: CASE });
-    await makeAdapter().setStamp(CASE.uuid, "1042");
-    const none = makeAdapter({ plannr: { mirrorField: null } });
-    const error = await failure(none.setStamp(CASE.uuid, "1042"));
-    expect(error.code).toBe("CS_CONFIG");
-    expect(none.requestCount()).toBe(0);
+  it("encodeStamp and setStamp are CS_CONFIG and send nothing", async () => {
+    // Anything sent, matched or not, is seen here.
+    const seen: string[] = [];
+    const record = (req: { method?: string; path?: string }): void => {
+      seen.push(`${req.method ?? "?"} ${req.path ?? "?"}`);
+    };
+    const anything = nock(BASE).persist().intercept(/.*/, "PUT").query(true).reply(200, { data: CASE });
+    anything.on("request", record);
+    nock.emitter.on("no match", record);
+    try {
+      const adapter = makeAdapter();
+      const config = expect.objectContaining({ code: "CS_CONFIG", side: "plannr", record: CASE.uuid }) as unknown;
+      expect(() => adapter.encodeStamp(CASE.uuid, "1042")).toThrow(config);
+      expect(() => adapter.encodeStamp(CASE.uuid, null)).toThrow(config);
+      expect(await failure(adapter.setStamp(CASE.uuid, "1042"))).toMatchObject({ code: "CS_CONFIG", side: "plannr", record: CASE.uuid });
+      expect(await failure(adapter.setStamp(CASE.uuid, null))).toMatchObject({ code: "CS_CONFIG", side: "plannr", record: CASE.uuid });
+      expect(adapter.requestCount()).toBe(0);
+      expect(seen).toEqual([]);
+    } finally {
+      nock.emitter.removeListener("no match", record);
+    }
   });
 });
 

@@ -35,7 +35,7 @@ describe("MappingSchema defaults", () => {
       openStatus: null,
       people: { unknownContact: "skip", overrides: [], defaultClient: null },
       staff: { overrides: [] },
-      access: "assignees",
+      access: { mode: "assignees", unassigned: "private" },
       conflicts: { default: "manual", groups: {} },
       deletes: { policy: "ignore", maxDeletes: 10, maxDeletePercent: 5, maxCreates: 50, maxCreatePercent: 10 },
       creates: "both",
