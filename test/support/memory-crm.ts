@@ -47,6 +47,8 @@ export class MemoryCrm implements CrmAdapter {
   readonly cases = new Map<string, StoredCase>();
   readonly faults: Fault[] = [];
   readonly log: WriteOp[] = [];
+  /** Decode problems to report on a record whenever it is read (as an adapter would). */
+  readonly recordIssues = new Map<string, CaseRecord["issues"]>();
   /** A person's edit that lands right before the engine's next write (the write window, invariant 4). */
   beforeWrite: ((cases: Map<string, StoredCase>) => void) | null = null;
   /** Ids of the cases the engine created (what a person would recognise as the tool's copies). */
@@ -114,7 +116,7 @@ export class MemoryCrm implements CrmAdapter {
       updatedAt: this.side === "plannr" ? stored.updatedAt : null,
       version: contentHash([stored.case, stored.stamp]),
       carry: null,
-      issues: [],
+      issues: [...(this.recordIssues.get(id) ?? [])],
     };
   }
 

@@ -260,14 +260,14 @@ describe("reports and breakers (items 13, 14, 15)", () => {
     expect(report.errors).toMatchObject([{ side: "plannr", record: null, message: expect.stringContaining("scan incomplete") }]);
   });
 
-  it("one record, one error: a record refused by the scan is listed once (item 14)", async () => {
+  it("one record, one error: a record with a decode error that is also planned and written is listed once (item 14)", async () => {
     const w = engineWorld();
-    const { oid } = await linkedPair(w);
-    w.onlyoffice.edit(oid, (c) => ({ ...c, value: 1 }));
-    w.plannr.faults.push({ kind: "refuse", op: "case.update", group: "value" });
+    const { pid, oid } = await linkedPair(w);
+    w.plannr.recordIssues.set(pid, [{ severity: "error", side: "plannr", record: pid, field: "value", code: "CS_INCOMPLETE", message: "the answer lacked value" }]);
+    w.onlyoffice.edit(oid, (c) => ({ ...c, title: "Renamed" }));
     const report = await w.sync();
-    const keys = report.errors.map((e) => `${e.side}|${e.record}|${e.field}|${e.code}`);
-    expect(new Set(keys).size).toBe(keys.length);
+    expect(title(w, "plannr", pid)).toBe("Renamed");
+    expect(report.errors).toEqual([{ side: "plannr", record: pid, field: "value", code: "CS_INCOMPLETE", message: "the answer lacked value" }]);
   });
 
   it("one legitimate clear in a book of 16 does not trip the delete breaker (item 15)", async () => {
