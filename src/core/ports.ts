@@ -43,9 +43,11 @@ export interface CrmAdapter {
   requestCount(): number;
   /**
    * A run starts on this adapter (adapters live across `--watch` runs and in the service): per-run
-   * transport state, such as the circuit breaker and the request budget, starts afresh.
+   * transport state, such as the circuit breaker and the request budget, starts afresh, and every
+   * request of the run is cancelled at once when `signal` aborts (Ctrl-C, SIGTERM, the run's
+   * maximum duration).
    */
-  beginRun?(): void;
+  beginRun?(signal?: AbortSignal): void;
 }
 
 export interface Clock {
