@@ -57,7 +57,9 @@ export class Applier {
 
   private stopped(): boolean {
     if (this.ctx.signal?.aborted && this.result.abort === null) {
-      this.result.abort = new CaseSyncError("CS_INTERRUPTED", "interrupted; the next run resumes where this one stopped");
+      // The run's own reason (an interrupt, or its maximum duration) says what happened.
+      const reason: unknown = this.ctx.signal.reason;
+      this.result.abort = reason instanceof CaseSyncError ? reason : new CaseSyncError("CS_INTERRUPTED", "interrupted; the next run resumes where this one stopped");
     }
     return this.result.abort !== null;
   }

@@ -10,7 +10,7 @@ import { noProgress, silentLogger, systemClock, type Clock, type CrmAdapter, typ
 import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
 import type { Reference } from "../core/reference.js";
 import type { ConflictReport, RunReport } from "../core/report.js";
-import type { Conflict, Link, StateStore } from "../core/state.js";
+import type { Conflict, Link, LockHolder, StateStore } from "../core/state.js";
 import { Applier } from "./apply.js";
 import { checkBreakers, type BreakerVerdict } from "./breakers.js";
 import { conflictReports, copyConflictId, storeConflicts, uncertainCopies } from "./conflicts.js";
@@ -32,6 +32,18 @@ export interface EngineDeps {
   progress?: Progress;
   /** Parallel record writes (ONLYOFFICE has no rate limit; Plannr's limiter paces its own). */
   concurrency?: number;
+  /**
+   * The longest a run may take (default: 2 h for sync and plan, 24 h for a migration, which into
+   * Plannr runs at 500 requests a minute). Past it the run stops as if interrupted (exit 4), and a
+   * later run that finds the lock still held by a run this old reports it as stuck (exit 4).
+   */
+  maxRunTimeMs?: number;
+  /**
+   * After the run is stopped, how long the writes in hand may take to finish and record themselves
+   * before the run gives up on them and reports (default 15 s): an upstream call that ignores the
+   * cancel cannot hold the run, or its lock, past the deadline.
+   */
+  stopGraceMs?: number;
   /** How long the run lock lasts without a heartbeat (default 60 s). */
   lockTtlMs?: number;
   /**
@@ -48,6 +60,14 @@ export type RunMode =
   | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null; allowCreateAfterRebuild?: boolean };
 
 const DEFAULT_LOCK_TTL_MS = 60_000;
+export const DEFAULT_MAX_RUN_MS = { run: 2 * 3_600_000, migrate: 24 * 3_600_000 } as const;
+const DEFAULT_STOP_GRACE_MS = 15_000;
+
+function duration(ms: number): string {
+  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1).replace(/\.0$/, "")} h`;
+  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 1_000)} s`;
+}
 /** Link times of a pair that is not written this run (never stored). */
 const NOT_LOADED = "-";
 const META_PREVIOUS_SCAN = "previousScanAt";
@@ -65,10 +85,14 @@ export class EngineRun {
   private readonly issues: RecordIssue[] = [];
   private readonly warnings: RecordIssue[] = [];
 
+  /** Aborts on the caller's signal (Ctrl-C, SIGTERM) and at the run's maximum duration. */
+  private readonly stop = new AbortController();
+  private readonly signal: AbortSignal = this.stop.signal;
+
   constructor(
     private readonly deps: EngineDeps,
     private readonly mode: RunMode,
-    private readonly signal?: AbortSignal,
+    private readonly outer?: AbortSignal,
   ) {
     this.logger = deps.logger ?? silentLogger;
     this.clock = deps.clock ?? systemClock;
@@ -88,33 +112,103 @@ export class EngineRun {
     return this.mode.kind === "migrate" ? `migrate --from ${this.mode.from}` : this.mode.kind;
   }
 
+  private maxRunTimeMs(): number {
+    return this.deps.maxRunTimeMs ?? (this.mode.kind === "migrate" ? DEFAULT_MAX_RUN_MS.migrate : DEFAULT_MAX_RUN_MS.run);
+  }
+
+  /** Why the run stopped early, if it did: the caller's interrupt, or the maximum run time. */
+  private stopReason(): CaseSyncError {
+    const reason: unknown = this.signal.reason;
+    return reason instanceof CaseSyncError ? reason : new CaseSyncError("CS_INTERRUPTED", "interrupted; the next run resumes where this one stopped");
+  }
+
+  /**
+   * The run's work, or, once the run is stopped, its reason after a grace period for the writes in
+   * hand: a call that hangs past its own deadline cannot keep the run (and its lock) alive.
+   */
+  private untilStopped<T>(work: Promise<T>): Promise<T> {
+    const grace = this.deps.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    let timer: NodeJS.Timeout | null = null;
+    const onStop = () => {
+      timer = setTimeout(() => giveUp(this.stopReason()), grace);
+      timer.unref();
+    };
+    let giveUp: (reason: CaseSyncError) => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      giveUp = reject;
+    });
+    if (this.signal.aborted) onStop();
+    else this.signal.addEventListener("abort", onStop, { once: true });
+    return Promise.race([work, stopped]).finally(() => {
+      if (timer) clearTimeout(timer);
+      this.signal.removeEventListener("abort", onStop);
+    });
+  }
+
+  /** Throws when the run was stopped, so no further phase starts. */
+  private checkStopped(): void {
+    if (this.signal.aborted) throw this.stopReason();
+  }
+
   async execute(): Promise<RunReport> {
     const { store } = this.deps;
     const owner = `${this.runId}`;
     let heartbeat: NodeJS.Timeout | null = null;
     const ttl = this.deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    if (this.writes) {
-      const expiresAt = new Date(this.clock.now().getTime() + ttl).toISOString();
-      const lock = await store.acquireLock({ owner, host: hostname(), pid: process.pid, expiresAt });
-      if (!lock.acquired) {
-        return this.finish({ abort: new CaseSyncError("CS_LOCKED", `another run holds the lock (${lock.holder.host} pid ${lock.holder.pid}, until ${lock.holder.expiresAt})`) });
-      }
-      heartbeat = setInterval(() => {
-        void store.renewLock(owner, new Date(this.clock.now().getTime() + ttl).toISOString()).catch(() => undefined);
-      }, Math.max(ttl / 3, 1_000));
-      heartbeat.unref();
-      await store.startRun({ id: this.runId, command: this.command(), startedAt: this.started.toISOString(), finishedAt: null, exitCode: null, summary: null });
-    }
-    try {
-      return await this.body();
-    } catch (error) {
-      const e = toCaseSyncError(error);
-      this.logger.error({ code: e.code, err: e.message }, "run aborted");
-      return this.finish({ abort: e });
-    } finally {
+    const maxRunTime = this.maxRunTimeMs();
+    const onOuter = () => this.stop.abort(new CaseSyncError("CS_INTERRUPTED", "interrupted; the next run resumes where this one stopped"));
+    if (this.outer?.aborted) onOuter();
+    this.outer?.addEventListener("abort", onOuter, { once: true });
+    // A run never outlives its maximum duration: reads are cancelled, writes in hand finish and
+    // record themselves, and the heartbeat stops, so the lock cannot be held forever by a hang.
+    const deadline = setTimeout(() => {
+      this.stop.abort(new CaseSyncError("CS_TIMEOUT", `the run passed its maximum duration of ${duration(maxRunTime)} (--max-run-time) and stopped; the next run resumes where it stopped`));
       if (heartbeat) clearInterval(heartbeat);
-      if (this.writes) await store.releaseLock(owner).catch(() => undefined);
+    }, maxRunTime);
+    deadline.unref();
+    try {
+      if (this.writes) {
+        const expiresAt = new Date(this.clock.now().getTime() + ttl).toISOString();
+        const lock = await store.acquireLock({ owner, host: hostname(), pid: process.pid, expiresAt });
+        if (!lock.acquired) return this.finish({ abort: await this.lockRefusal(lock.holder, maxRunTime) });
+        heartbeat = setInterval(() => {
+          void store.renewLock(owner, new Date(this.clock.now().getTime() + ttl).toISOString()).catch(() => undefined);
+        }, Math.max(ttl / 3, 1_000));
+        heartbeat.unref();
+        await store.startRun({ id: this.runId, command: this.command(), startedAt: this.started.toISOString(), finishedAt: null, exitCode: null, summary: null });
+      }
+      try {
+        return await this.untilStopped(this.body());
+      } catch (error) {
+        const e = this.signal.aborted && !(error instanceof CaseSyncError && error.code !== "CS_INTERRUPTED") ? this.stopReason() : toCaseSyncError(error);
+        this.logger.error({ code: e.code, err: e.message }, "run aborted");
+        return this.finish({ abort: e });
+      } finally {
+        if (heartbeat) clearInterval(heartbeat);
+        if (this.writes) await store.releaseLock(owner).catch(() => undefined);
+      }
+    } finally {
+      clearTimeout(deadline);
+      this.outer?.removeEventListener("abort", onOuter);
     }
+  }
+
+  /**
+   * The lock is taken. By a run that is younger than the maximum run time: another run, nothing to
+   * do (exit 5). By a live run older than that: it is stuck (a hang the deadline could not end, or
+   * an older case-sync without one), and an alert must see it (exit 4), named by host, pid and age.
+   */
+  private async lockRefusal(holder: LockHolder, maxRunTime: number): Promise<CaseSyncError> {
+    const runs = await this.deps.store.listRuns(50).catch(() => []);
+    const run = runs.find((r) => r.id === holder.owner);
+    const age = run === undefined ? null : this.clock.now().getTime() - Date.parse(run.startedAt);
+    if (age !== null && age > maxRunTime) {
+      return new CaseSyncError(
+        "CS_STUCK",
+        `a run stuck for ${duration(age)} holds the lock (${holder.host} pid ${holder.pid}, started ${run?.startedAt ?? "?"}, longer than the maximum run time of ${duration(maxRunTime)}): stop that process; its lock then expires within a minute`,
+      );
+    }
+    return new CaseSyncError("CS_LOCKED", `another run holds the lock (${holder.host} pid ${holder.pid}, until ${holder.expiresAt})`);
   }
 
   private async body(): Promise<RunReport> {
@@ -122,8 +216,8 @@ export class EngineRun {
     if (mapping.onlyoffice.linkField === null) {
       throw new CaseSyncError("CS_CONFIG", "the mapping has no onlyoffice.linkField (the ONLYOFFICE case field holding the Plannr uuid); run `case-sync init --create-link-fields`", { field: "onlyoffice.linkField" });
     }
-    plannr.beginRun?.();
-    onlyoffice.beginRun?.();
+    plannr.beginRun?.(this.signal);
+    onlyoffice.beginRun?.(this.signal);
     await this.checkIdentity();
     this.logger.info({ runId: this.runId, command: this.command() }, "run started");
     this.progress({ phase: "reference", done: 0 });
@@ -164,6 +258,7 @@ export class EngineRun {
       takeSnapshot(onlyoffice.listCases(), { side: "onlyoffice", scope, linkOf: (id) => byOnlyoffice.get(id), refine, progress: this.progress }),
     ]);
     this.snapshots = { plannr: pSnap, onlyoffice: oSnap };
+    this.checkStopped();
     for (const snap of [pSnap, oSnap]) {
       this.logger.info({ side: snap.side, records: snap.records.size, invalid: snap.invalid.size, complete: snap.complete, pages: snap.pages }, `scanned ${snap.side}`);
     }
@@ -227,6 +322,7 @@ export class EngineRun {
     if (breakers.tripped) {
       return this.finish({ plan, conflicts, breakers, abort: new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")), linksTotal: links.length });
     }
+    this.checkStopped();
     await storeConflicts(store, plan.conflicts, this.clock.now());
     const deleteResolutions = new Map<string, string[]>();
     for (const c of pending) if (c.group === "delete" && c.resolution !== null) deleteResolutions.set(c.plannrId, [c.id]);
