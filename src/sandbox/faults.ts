@@ -72,6 +72,11 @@ export class FaultPlan {
     this.added = 0;
   }
 
+  /** How often each armed rule has acted, in the order the rules were added (tests check faults really fired). */
+  firedCounts(): number[] {
+    return this.rules.map((r) => r.fired);
+  }
+
   /** Rules that act on this request now (consumes their counts and PRNG draws). */
   take(method: string, path: string): FaultRule[] {
     const acting: FaultRule[] = [];

@@ -22,8 +22,8 @@ afterEach(async () => {
   s = null;
 });
 
-async function world(seed: number, pageSize = 500): Promise<{ s: Sandboxes; sync: CaseSync; linkField: number }> {
-  const sandboxes = await startSandboxes({ seed, cases: 40, onlyofficeCases: 10 });
+async function world(seed: number, pageSize = 500, cases = 40, onlyofficeCases = 10): Promise<{ s: Sandboxes; sync: CaseSync; linkField: number }> {
+  const sandboxes = await startSandboxes({ seed, cases, onlyofficeCases });
   s = sandboxes;
   const plannr = { baseUrl: sandboxes.plannrUrl, token: sandboxes.env.PLANNR_TOKEN!, accountUuid: sandboxes.env.PLANNR_ACCOUNT_UUID! };
   const onlyoffice = { baseUrl: sandboxes.onlyofficeUrl, token: sandboxes.env.ONLYOFFICE_TOKEN! };
@@ -46,23 +46,49 @@ function expectNoDuplicates(sandboxes: Sandboxes, linkField: number): void {
 
 describe("a flaky upstream (SPEC §5)", () => {
   it("5 % 500s on both sides, a 429 every 25th Plannr request and lost create answers: no abort, converged in two runs, no duplicate", async () => {
-    const w = await world(88);
-    const any = { kind: "status" as const, status: 500, probability: 0.05, seed: 7 };
-    w.s.plannr.server.addFault(any);
-    w.s.onlyoffice.server.addFault({ ...any, seed: 8 });
-    w.s.plannr.server.addFault({ kind: "status", status: 429, retryAfterSeconds: 0, every: 25 });
-    // Committed creates whose answers never arrive (the journal settles them next run).
-    w.s.onlyoffice.server.addFault({ kind: "drop-response", method: "POST", path: /crm\/case$/, after: 3, times: 2 });
-    w.s.plannr.server.addFault({ kind: "drop-response", method: "POST", path: /\/cases$/, after: 1, times: 1 });
-    const first = await w.sync.sync({ allowMassCreate: true });
-    expect(first.abort).toBeNull();
-    expect([0, 3]).toContain(first.exitCode);
-    const second = await w.sync.sync({ allowMassCreate: true });
-    expect(second.abort).toBeNull();
-    expectNoDuplicates(w.s, w.linkField);
+    const w = await world(88, 10, 60, 25);
+    const arm = () => {
+      const any = { kind: "status" as const, status: 500, probability: 0.05, seed: 7 };
+      w.s.plannr.server.addFault(any);
+      w.s.onlyoffice.server.addFault({ ...any, seed: 8 });
+      w.s.plannr.server.addFault({ kind: "status", status: 429, retryAfterSeconds: 0, every: 25 });
+      // Committed creates whose answers never arrive (the journal settles them next run).
+      w.s.onlyoffice.server.addFault({ kind: "drop-response", method: "POST", path: /crm\/case$/, after: 3, times: 2 });
+      w.s.plannr.server.addFault({ kind: "drop-response", method: "POST", path: /\/cases$/, after: 1, times: 1 });
+    };
+    const twoRunsUnderFaults = async () => {
+      arm();
+      for (const run of [1, 2]) {
+        const report = await w.sync.sync({ allowMassCreate: true });
+        expect(report.abort, `run ${run}`).toBeNull();
+        expect([0, 3]).toContain(report.exitCode);
+      }
+      // The faults really happened: 500s on both sides, the 429s, and every lost create answer.
+      const [p500, p429, pDrop] = w.s.plannr.server.faults.firedCounts();
+      const [o500, oDrop] = w.s.onlyoffice.server.faults.firedCounts();
+      w.s.plannr.server.faults.clear();
+      w.s.onlyoffice.server.faults.clear();
+      return { p500: p500 ?? 0, p429: p429 ?? 0, o500: o500 ?? 0, drops: (pDrop ?? 0) + (oDrop ?? 0) };
+    };
+    const expectConverged = async () => {
+      expectNoDuplicates(w.s, w.linkField);
+      const plan = await w.sync.plan();
+      expect(plan.errors).toEqual([]);
+      expect(plan.plan ?? []).toEqual([]);
+    };
+    // A first copy of both books under the faults.
+    const copy = await twoRunsUnderFaults();
+    expect(copy.drops).toBe(3);
+    await expectConverged();
+    // Then edits on both sides, synced under the faults again.
+    for (const c of w.s.plannr.listCases().slice(0, 25)) w.s.plannr.editCase(c.uuid, { name: `${c.name} (P)` });
+    for (const c of w.s.onlyoffice.listCases().slice(30, 55)) w.s.onlyoffice.editCase(c.id, { title: `${c.title} (O)` });
+    const edits = await twoRunsUnderFaults();
+    await expectConverged();
+    expect(copy.p500 + edits.p500).toBeGreaterThan(0);
+    expect(copy.o500 + edits.o500).toBeGreaterThan(0);
+    expect(copy.p429 + edits.p429).toBeGreaterThan(0);
     // Converged: with the faults gone, nothing is left to write.
-    w.s.plannr.server.faults.clear();
-    w.s.onlyoffice.server.faults.clear();
     const fixpoint = await w.sync.sync();
     expect(fixpoint.errors).toEqual([]);
     expect(writes(fixpoint)).toBe(0);
