@@ -18,6 +18,18 @@ async function linkedPair(w: EngineWorld, title = "Original"): Promise<{ pid: st
   return { pid, oid };
 }
 
+/** Titles "P" and "O" edited on each side of a linked pair, queued, then decided by a person. */
+async function decidedTitleConflict(take: "plannr" | "onlyoffice"): Promise<{ w: EngineWorld; pid: string; oid: string }> {
+  const w = engineWorld();
+  const { pid, oid } = await linkedPair(w);
+  w.plannr.edit(pid, (c) => ({ ...c, title: "P" }));
+  w.onlyoffice.edit(oid, (c) => ({ ...c, title: "O" }));
+  await w.sync();
+  const [conflict] = await w.store.listConflicts({ status: "pending" });
+  await w.store.decideConflict(conflict!.id, take);
+  return { w, pid, oid };
+}
+
 const title = (w: EngineWorld, side: "plannr" | "onlyoffice", id: string) => w[side].cases.get(id)?.case.title;
 
 describe("conflicts wait for a person (items 1, 2, 7)", () => {
@@ -37,13 +49,7 @@ describe("conflicts wait for a person (items 1, 2, 7)", () => {
   });
 
   it("a decision does not overwrite an edit made after it: the later edit is taken (item 2)", async () => {
-    const w = engineWorld();
-    const { pid, oid } = await linkedPair(w);
-    w.plannr.edit(pid, (c) => ({ ...c, title: "P" }));
-    w.onlyoffice.edit(oid, (c) => ({ ...c, title: "O" }));
-    await w.sync();
-    const [conflict] = await w.store.listConflicts({ status: "pending" });
-    await w.store.decideConflict(conflict!.id, "onlyoffice");
+    const { w, pid, oid } = await decidedTitleConflict("onlyoffice");
     w.plannr.edit(pid, (c) => ({ ...c, title: "P, edited again after the decision" }));
     const report = await w.sync();
     expect(report.exitCode).toBe(0);
@@ -54,13 +60,7 @@ describe("conflicts wait for a person (items 1, 2, 7)", () => {
   });
 
   it("a decision whose other side moved on asks again when both moved (item 2)", async () => {
-    const w = engineWorld();
-    const { pid, oid } = await linkedPair(w);
-    w.plannr.edit(pid, (c) => ({ ...c, title: "P" }));
-    w.onlyoffice.edit(oid, (c) => ({ ...c, title: "O" }));
-    await w.sync();
-    const [conflict] = await w.store.listConflicts({ status: "pending" });
-    await w.store.decideConflict(conflict!.id, "plannr");
+    const { w, pid, oid } = await decidedTitleConflict("plannr");
     w.plannr.edit(pid, (c) => ({ ...c, title: "P2" }));
     w.onlyoffice.edit(oid, (c) => ({ ...c, title: "O2" }));
     const report = await w.sync();
