@@ -56,6 +56,19 @@ export const ConflictReportSchema = z.object({
 });
 export type ConflictReport = z.infer<typeof ConflictReportSchema>;
 
+/** One write a run made (or, for a dry run, would make), named so it can be traced to a case. */
+export const ChangeReportSchema = z.object({
+  side,
+  /** The record written; null for a create not made yet (dry run). */
+  record: z.string().nullable(),
+  /** Its partner on the other side, when it has one. */
+  partner: z.string().nullable(),
+  /** The operation, e.g. `case.update`, `case.create`, `members.add`, `stamp`, `case.delete`. */
+  operation: z.string(),
+  groups: z.array(z.string()),
+});
+export type ChangeReport = z.infer<typeof ChangeReportSchema>;
+
 export const SideReportSchema = z.object({
   scanned: z.number().int(),
   complete: z.boolean(),
@@ -83,7 +96,10 @@ export const RunReportSchema = z.object({
   sides: z.object({ plannr: SideReportSchema, onlyoffice: SideReportSchema }),
   links: z.object({ total: z.number().int(), added: z.number().int(), removed: z.number().int() }),
   conflicts: z.array(ConflictReportSchema),
+  /** Every write, one entry per request, with the record and its partner (the human summary counts them). */
+  changes: z.array(ChangeReportSchema),
   errors: z.array(IssueReportSchema),
+  /** Every warning in full, one per record and problem (not-carried items are counted in `notCarried`). */
   warnings: z.array(IssueReportSchema),
   /** What this tool does not carry, with counts seen in this run (null: not read, so not counted). */
   notCarried: z.array(z.object({ item: z.string(), count: z.number().int().nullable() })),

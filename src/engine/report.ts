@@ -4,7 +4,7 @@ import type { RecordIssue, WriteOp } from "../core/records.js";
 import { emptySideReport, type ConflictReport, type IssueReport, type PlanItem, type RunReport, type SideReport } from "../core/report.js";
 import type { BreakerVerdict } from "./breakers.js";
 import type { Plan } from "./plan.js";
-import type { Snapshot } from "./snapshot.js";
+import { WARNING_LIST_CAP, type Snapshot } from "./snapshot.js";
 
 /** What this tool never carries (SPEC §2), named the same in --help, README and reports. */
 export const NOT_CARRIED = [
@@ -70,6 +70,8 @@ export interface ReportInput {
   requests: Record<Side, number>;
   /** Write ops applied (or, for a dry run, planned). */
   ops: WriteOp[];
+  /** Each linked or created record's partner, keyed `side:id`, to name both ends of a change. */
+  partners?: ReadonlyMap<string, string>;
   plan: Plan | null;
   conflicts: ConflictReport[];
   errors: RecordIssue[];
@@ -138,13 +140,17 @@ export function buildReport(input: ReportInput): RunReport {
     for (const { issue, count: n } of snapshot?.warnings.values() ?? []) if (issue.code === "CS_NOT_CARRIED" && issue.field === field) count += n;
     return { item, count };
   });
-  const warnings: IssueReport[] = [];
+  // Every warning in full (the human summary shortens them, not the report).
+  const listed: RecordIssue[] = [];
   for (const side of ["plannr", "onlyoffice"] as const) {
-    for (const { issue, count } of input.snapshots[side]?.warnings.values() ?? []) {
-      warnings.push({ ...toIssueReport(issue), message: count > 1 ? `${issue.message} (and ${count - 1} more like it)` : issue.message });
+    const snapshot = input.snapshots[side];
+    if (!snapshot) continue;
+    listed.push(...snapshot.warningList);
+    if (snapshot.warningsLeftOut > 0) {
+      listed.push({ severity: "warning", side, record: null, field: null, code: "CS_UPSTREAM", message: `${snapshot.warningsLeftOut} more ${side} warnings were not listed (a report keeps at most ${WARNING_LIST_CAP} a side)` });
     }
   }
-  warnings.push(...onePerRecord(input.warnings).map(toIssueReport));
+  const warnings: IssueReport[] = onePerRecord([...listed, ...input.warnings]).map(toIssueReport);
   const errors = onePerRecord(input.errors).map(toIssueReport);
   if (input.breakers?.tripped) for (const reason of input.breakers.reasons) errors.push({ side: null, record: null, field: null, code: "CS_BREAKER", message: reason });
   const report: RunReport = {
@@ -159,6 +165,13 @@ export function buildReport(input: ReportInput): RunReport {
     sides: { plannr: sideReport("plannr", input), onlyoffice: sideReport("onlyoffice", input) },
     links: { total: input.linksTotal, added: input.linksAdded, removed: input.linksRemoved },
     conflicts: input.conflicts,
+    changes: input.ops.map((op) => ({
+      side: op.side,
+      record: op.record,
+      partner: op.record === null ? null : (input.partners?.get(`${op.side}:${op.record}`) ?? null),
+      operation: op.kind,
+      groups: op.groups,
+    })),
     errors,
     warnings,
     notCarried,

@@ -313,11 +313,16 @@ export class EngineRun {
       { updates: plan.updates.length, creates: plan.creates.length, deletes: plan.deletes.length, conflicts: plan.conflicts.length, unchanged: plan.unchanged },
       "planned",
     );
+    const partners = new Map<string, string>();
+    for (const pair of pairing.pairs) {
+      partners.set(`plannr:${pair.plannrId}`, pair.onlyofficeId);
+      partners.set(`onlyoffice:${pair.onlyofficeId}`, pair.plannrId);
+    }
     const stampOps = pairing.stampRepairs.map((r): WriteOp => onlyoffice.encodeStamp(r.onlyofficeId, r.plannrId));
     if (!this.writes) {
       const planned = [...plan.updates.flatMap((w) => [...w.opsPlannr, ...w.opsOnlyoffice]), ...stampOps, ...plan.creates.flatMap((c) => [...c.ops, ...c.sourceOps]), ...plan.deletes.flatMap((d) => d.ops)];
       const abort = breakers.tripped ? new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")) : null;
-      return this.finish({ plan, ops: planned, conflicts, breakers, abort, items: planItems(plan, stampOps), linksTotal: links.length });
+      return this.finish({ plan, ops: planned, partners, conflicts, breakers, abort, items: planItems(plan, stampOps), linksTotal: links.length });
     }
     if (breakers.tripped) {
       return this.finish({ plan, conflicts, breakers, abort: new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")), linksTotal: links.length });
@@ -360,8 +365,10 @@ export class EngineRun {
       await store.setMeta(META_PREVIOUS_SCAN, scanStartedAt);
       await store.setMeta(META_GROUPS, JSON.stringify(settings.groups.map((g) => g.group)));
     }
+    for (const made of result.created) partners.set(`${made.side}:${made.id}`, made.sourceId);
     return this.finish({
       plan,
+      partners,
       ops: result.applied,
       conflicts,
       breakers,
@@ -477,6 +484,7 @@ export class EngineRun {
   private async finish(parts: {
     plan?: Plan;
     ops?: WriteOp[];
+    partners?: ReadonlyMap<string, string>;
     conflicts?: ConflictReport[];
     breakers?: BreakerVerdict;
     abort?: CaseSyncError | null;
@@ -498,6 +506,7 @@ export class EngineRun {
         onlyoffice: this.deps.onlyoffice.requestCount() - this.requestsAtStart.onlyoffice,
       },
       ops: parts.ops ?? [],
+      ...(parts.partners ? { partners: parts.partners } : {}),
       plan: parts.plan ?? null,
       conflicts: parts.conflicts ?? [],
       errors: this.issues,

@@ -38,6 +38,12 @@ export interface Snapshot {
   invalid: Map<string, RecordIssue>;
   /** Warning counts by code and field, with a few examples each. */
   warnings: Map<string, { issue: RecordIssue; count: number }>;
+  /**
+   * Every warning (not-carried items aside: those are counts), for the JSON report. Bounded, so a
+   * book where every record warns cannot grow without end; `warningsLeftOut` says how many did not fit.
+   */
+  warningList: RecordIssue[];
+  warningsLeftOut: number;
   pages: number;
 }
 
@@ -97,7 +103,14 @@ function settled(summary: RecordSummary, link: Link, baseHash: string): RecordSu
   };
 }
 
+/** Warnings listed one by one per side and run; past this they are counted, not kept. */
+export const WARNING_LIST_CAP = 10_000;
+
 function noteWarning(snapshot: Snapshot, issue: RecordIssue): void {
+  if (issue.code !== "CS_NOT_CARRIED") {
+    if (snapshot.warningList.length < WARNING_LIST_CAP) snapshot.warningList.push(issue);
+    else snapshot.warningsLeftOut += 1;
+  }
   const key = `${issue.code}|${issue.field ?? ""}`;
   const entry = snapshot.warnings.get(key);
   if (entry) entry.count += 1;
@@ -112,6 +125,8 @@ export async function takeSnapshot(scan: AsyncIterable<ScanItem>, options: Snaps
     records: new Map(),
     invalid: new Map(),
     warnings: new Map(),
+    warningList: [],
+    warningsLeftOut: 0,
     pages: 0,
   };
   try {
