@@ -2,7 +2,7 @@
 // embedded SQLite state. Sandbox → init → check → migrate (preview, then for real) → sync →
 // edits in both UIs (incl. a conflict and a private ONLYOFFICE case) → sync → resolve → sync →
 // a last sync that writes nothing. Ends with every staged conflict resolved, exit 0.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CaseSyncError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
@@ -12,6 +12,7 @@ import { parseOnlyofficeConnection, parsePlannrConnection } from "../library/opt
 import { parseMapping } from "../mapping/load.js";
 import { startSandboxes, type Sandboxes } from "../sandbox/index.js";
 import { discoverMapping } from "../library/discover.js";
+import { makePrivateDir, PRIVATE_DIR_MODE, writePrivateFile } from "../state/private-files.js";
 import { renderCheck } from "./output.js";
 
 export interface DemoOptions {
@@ -62,10 +63,43 @@ async function stage(s: Sandboxes, sync: CaseSync, say: (t: string) => void): Pr
   return { conflictTitle };
 }
 
+/** The file that marks a folder as the demo's own, so a later demo may empty it. */
+export const DEMO_MARKER = ".case-sync-demo";
+
+/**
+ * Gives the demo an empty private folder (0700, like the state folder) at `dir`. A folder that
+ * exists is emptied only when it carries the demo's marker: `--dir` pointed at a real state folder
+ * or a project must never be deleted. An empty folder is taken over; anything else is refused.
+ */
+export function prepareDemoDir(dir: string): void {
+  if (existsSync(dir) || isDanglingLink(dir)) {
+    const isFolder = lstatSync(dir).isDirectory();
+    if (isFolder && existsSync(join(dir, DEMO_MARKER))) rmSync(dir, { recursive: true, force: true });
+    else if (!isFolder || readdirSync(dir).length > 0) {
+      throw new CaseSyncError(
+        "CS_USAGE",
+        `demo: ${dir} already exists and was not made by the demo (it has no ${DEMO_MARKER} file), so it is left alone: pass another --dir, or remove it yourself`,
+        { field: "dir" },
+      );
+    }
+  }
+  makePrivateDir(dir);
+  // An empty folder taken over gets the same mode as one made here.
+  chmodSync(dir, PRIVATE_DIR_MODE);
+  writePrivateFile(join(dir, DEMO_MARKER), "This folder was made by `case-sync demo`, which empties it on its next run.\n");
+}
+
+function isDanglingLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { say } = options;
-  rmSync(options.dir, { recursive: true, force: true });
-  mkdirSync(options.dir, { recursive: true });
+  prepareDemoDir(options.dir);
   say(`1. Starting both sandboxes (seed ${options.seed}, ${options.cases} Plannr cases and ${Math.floor(options.cases / 4)} ONLYOFFICE-only cases)`);
   const s = await startSandboxes({ seed: options.seed, cases: options.cases });
   let sync: CaseSync | null = null;
@@ -83,7 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const text = defaultClient ? found.text.replace("  defaultClient: null", `  defaultClient: ${defaultClient}`) : found.text;
     parseMapping(text, "demo mapping");
     const mappingPath = join(options.dir, "case-sync.yaml");
-    writeFileSync(mappingPath, text, "utf8");
+    writePrivateFile(mappingPath, text);
     say(`   wrote ${mappingPath}: ${found.proposal.customFields.length} custom fields, link field ${found.proposal.linkField ?? "?"}, ${found.proposal.todos.length} TODOs`);
     sync = createSync({
       plannr: { baseUrl: s.env.PLANNR_BASE_URL ?? "", token: s.env.PLANNR_TOKEN ?? "", accountUuid: s.env.PLANNR_ACCOUNT_UUID ?? "" },

@@ -92,6 +92,23 @@ function firstPath(issues: readonly z.core.$ZodIssue[]): string {
   return formatPath(key === undefined ? issue.path : [...issue.path, key]);
 }
 
+/**
+ * A mapping file has no use for more than a handful of aliases; yaml stops expanding them past
+ * this count, so a "billion laughs" file (aliases of aliases) cannot exhaust memory.
+ */
+const MAX_ALIASES = 100;
+
+/** The document as plain data; an alias bomb is a configuration error naming the file, not a crash. */
+function toPlainData(doc: Document, source: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    // yaml throws a ReferenceError for too many aliases (and for an alias to nothing).
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CaseSyncError("CS_CONFIG", `${source}: the mapping cannot be read: ${reason} (a mapping needs few or no YAML aliases)`, { field: "mapping" });
+  }
+}
+
 /** Parses and validates mapping YAML; `source` names it in errors. */
 export function parseMapping(text: string, source = "mapping"): Mapping {
   const counter = new LineCounter();
@@ -103,7 +120,7 @@ export function parseMapping(text: string, source = "mapping"): Mapping {
     );
     throw new CaseSyncError("CS_CONFIG", `the mapping is not valid YAML:\n  ${lines.join("\n  ")}`, { field: "mapping" });
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const raw: unknown = toPlainData(doc, source) ?? {};
   if (doc.contents !== null && !isMap(doc.contents) && !isSeq(doc.contents)) {
     throw new CaseSyncError("CS_CONFIG", `${source}: a mapping must be a YAML object (key: value lines)`, { field: "mapping" });
   }

@@ -2,15 +2,21 @@
 // a postgres:// or postgresql:// URL is a team's PostgreSQL, anything else a SQLite file path.
 // The store is returned uninitialized; the caller's init() migrates it.
 import { CaseSyncError } from "../core/errors.js";
+import type { Logger } from "../core/ports.js";
 import type { StateStore } from "../core/state.js";
 import { isPostgresLocation } from "./location.js";
 import { PostgresStateStore } from "./postgres.js";
 import { SqliteStateStore } from "./sqlite.js";
 
-export function openStateStore(location: string): StateStore {
+export interface OpenStateStoreOptions {
+  /** Hears what the store warns about on opening (a state file other users can read). */
+  logger?: Logger;
+}
+
+export function openStateStore(location: string, options: OpenStateStoreOptions = {}): StateStore {
   // An empty path would give better-sqlite3's anonymous temporary database: state lost on exit.
   if (location.trim() === "") throw new CaseSyncError("CS_CONFIG", "state store location is empty", { field: "CASE_SYNC_STATE" });
   return isPostgresLocation(location)
     ? new PostgresStateStore({ url: location.trim() })
-    : new SqliteStateStore(location);
+    : new SqliteStateStore(location, options.logger ? { logger: options.logger } : {});
 }

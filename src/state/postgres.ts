@@ -2,6 +2,7 @@
 // (default `case_sync`, or `?schema=` / the `schema` option) so it can share a database. The
 // tables, columns and row decoding are the SQLite store's (migrations.ts, rows.ts); only the
 // locking differs: a table lock where SQLite has BEGIN IMMEDIATE.
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { systemClock, type Clock } from "../core/ports.js";
 import type {
@@ -20,6 +21,7 @@ import { checkClaim, planCommit } from "./commit-plan.js";
 import { postgresDialect, type Dialect } from "./dialect.js";
 import { parsePostgresLocation, type PostgresLocation } from "./location.js";
 import { mayTakeLock, probeProcess, type ProcessProbe } from "./lock-policy.js";
+import { postgresSsl } from "./postgres-tls.js";
 import { pendingMigrations, SCHEMA_VERSION, versionTableDdl } from "./migrations.js";
 import * as rows from "./rows.js";
 import type { Row, SqlValue } from "./rows.js";
@@ -32,6 +34,11 @@ export interface PostgresStoreOptions {
   schema?: string;
   clock?: Clock;
   isAlive?: ProcessProbe;
+  /**
+   * libpq's PGSSLMODE, used when the URL has no sslmode. Left out: process.env.PGSSLMODE; given as
+   * undefined: none.
+   */
+  pgSslMode?: string | undefined;
 }
 
 type Queryable = Pick<pg.ClientBase, "query">;
@@ -52,8 +59,12 @@ export class PostgresStateStore implements StateStore {
     this.isAlive = options.isAlive ?? probeProcess;
     this.dialect = postgresDialect(this.location.schema);
     this.sql = stateStatements(this.dialect);
+    // sslmode and the certificate files are read here, not by pg (postgres-tls.ts): the URL pg
+    // receives carries none of them, so pg's parser cannot override this `ssl`.
+    const ssl = postgresSsl(this.location.tls, "pgSslMode" in options ? options.pgSslMode : process.env.PGSSLMODE, (file) => readFileSync(file, "utf8"));
     this.pool = new pg.Pool({
       connectionString: this.location.connectionString,
+      ssl,
       max: 5,
       // An unreachable server fails the run instead of hanging it.
       connectionTimeoutMillis: 10_000,

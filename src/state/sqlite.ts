@@ -4,10 +4,9 @@
 // commits on power loss, never consistency (the journal and the ONLYOFFICE stamps recover those,
 // invariant 6). Statements are prepared once, at init(). Write transactions are BEGIN IMMEDIATE so
 // a second process waits on busy_timeout instead of failing on a read-to-write upgrade.
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { systemClock, type Clock } from "../core/ports.js";
+import { systemClock, type Clock, type Logger } from "../core/ports.js";
 import type {
   AuditEntry,
   Conflict,
@@ -24,6 +23,7 @@ import { checkClaim, planCommit } from "./commit-plan.js";
 import { sqliteDialect } from "./dialect.js";
 import { mayTakeLock, probeProcess, type ProcessProbe } from "./lock-policy.js";
 import { pendingMigrations, SCHEMA_VERSION, versionTableDdl } from "./migrations.js";
+import { createPrivateFile, exposedStateWarnings, makePrivateDir } from "./private-files.js";
 import * as rows from "./rows.js";
 import type { Row, SqlValue } from "./rows.js";
 import { stateStatements, type StatementName } from "./statements.js";
@@ -34,6 +34,11 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another process's transaction (ms). */
   busyTimeoutMs?: number;
   isAlive?: ProcessProbe;
+  /**
+   * Told when an existing state file or its folder can be read by other users. Without one the
+   * warning goes to process.emitWarning: a security warning is not dropped by default.
+   */
+  logger?: Logger;
 }
 
 type Statement = Database.Statement<[Record<string, string | number | null>], Row>;
@@ -48,6 +53,20 @@ function bind(values: readonly SqlValue[]): Record<string, string | number | nul
     out[String(i + 1)] = Array.isArray(value) ? JSON.stringify(value) : value;
   });
   return out;
+}
+
+/**
+ * Issue 9 item 1: the folder is made 0700 and the file 0600 before SQLite opens it (SQLite then
+ * gives `-wal` and `-shm` the same mode). An existing file or folder is never re-moded behind the
+ * user's back; one other users can read is reported with the command that fixes it.
+ */
+function preparePrivateFile(path: string, logger: Logger | undefined): void {
+  makePrivateDir(dirname(path));
+  createPrivateFile(path);
+  for (const warning of exposedStateWarnings(path)) {
+    if (logger) logger.warn({ path }, warning);
+    else process.emitWarning(warning, { code: "CASE_SYNC_STATE_READABLE" });
+  }
 }
 
 export class SqliteStateStore implements StateStore {
@@ -65,7 +84,7 @@ export class SqliteStateStore implements StateStore {
     this.isAlive = options.isAlive ?? probeProcess;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
     try {
-      if (path !== ":memory:" && path !== "") mkdirSync(dirname(path), { recursive: true });
+      if (path !== ":memory:" && path !== "") preparePrivateFile(path, options.logger);
       this.db = new Database(path);
     } catch (error) {
       throw toStateError(error, path);

@@ -14,7 +14,7 @@ export function toStateError(error: unknown, store: string, secrets: readonly st
   const withCode = typeof code === "string" && !message.includes(code);
   const detail = withCode ? (message === "" ? code : `${code}: ${message}`) : message;
   // The driver error stays out of `cause`: its fields are not ours to vouch for.
-  return new CaseSyncError(stateErrorCode(code), scrubSecrets(`state store ${store}: ${detail}`, secrets));
+  return new CaseSyncError(stateErrorCode(code, message), scrubSecrets(`state store ${store}: ${detail}`, secrets));
 }
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "57P03" /* cannot connect now */]);
@@ -22,12 +22,20 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGA
 const REFUSED = new Set(["28P01", "28000", "3D000"]);
 
 /**
+ * TLS that sslmode asks for and the server cannot give (pg says so in a message without a code),
+ * or a certificate that fails verification (Node's codes): the store is not safely reachable.
+ */
+const NO_SAFE_TLS = /^(ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE))/;
+const NO_TLS_MESSAGE = "The server does not support SSL connections";
+
+/**
  * A store that cannot be reached or refuses the credentials stops the run like an unreachable
  * CRM does (exit 4), not like a bug (exit 1); anything else wrong with the state is CS_STATE.
  */
-function stateErrorCode(code: unknown): "CS_NETWORK" | "CS_AUTH" | "CS_STATE" {
+function stateErrorCode(code: unknown, message: string): "CS_NETWORK" | "CS_AUTH" | "CS_STATE" {
+  if (message.includes(NO_TLS_MESSAGE)) return "CS_NETWORK";
   if (typeof code !== "string") return "CS_STATE";
-  if (UNREACHABLE.has(code)) return "CS_NETWORK";
+  if (UNREACHABLE.has(code) || NO_SAFE_TLS.test(code)) return "CS_NETWORK";
   return REFUSED.has(code) ? "CS_AUTH" : "CS_STATE";
 }
 

@@ -223,3 +223,42 @@ describe("loadMappingFile", () => {
     expect(e.message).not.toContain("case-sync init");
   });
 });
+
+describe("a YAML alias bomb (issue 9 item 8)", () => {
+  // Nine aliases per level, ten levels: a billion strings if expanded, a few hundred bytes here.
+  const bomb = (() => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    let previous = "a";
+    for (const name of "bcdefghij") {
+      lines.push(`${name}: &${name} [${Array.from({ length: 9 }, () => `*${previous}`).join(",")}]`);
+      previous = name;
+    }
+    lines.push(`customFields: *${previous}`);
+    return yaml(...lines);
+  })();
+
+  it("is a configuration error naming the file (exit 2), not a crash", () => {
+    const e = failure(() => parseMapping(bomb, "bomb.yaml"));
+    expect(e.code).toBe("CS_CONFIG");
+    expect(e.message).toContain("bomb.yaml");
+    expect(e.message).toMatch(/alias/i);
+  });
+
+  it("is refused from a file too, with its path", () => {
+    const dir = mkdtempSync(join(tmpdir(), "case-sync-bomb-"));
+    try {
+      const path = join(dir, "case-sync.yaml");
+      writeFileSync(path, bomb);
+      const e = failure(() => loadMappingFile(path));
+      expect(e.code).toBe("CS_CONFIG");
+      expect(e.message).toContain(path);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("still reads a mapping that uses a few aliases", () => {
+    const mapping = parseMapping(yaml("conflicts:", "  default: &policy plannr-wins", "  groups: { title: *policy, status: *policy }"));
+    expect(mapping.conflicts.groups).toEqual({ title: "plannr-wins", status: "plannr-wins" });
+  });
+});
