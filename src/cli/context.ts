@@ -5,7 +5,7 @@ import { CaseSyncError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { createSync, type CaseSync } from "../library/create-sync.js";
 import { createLogger } from "../transport/logger.js";
-import { missingConnection, readEnvironment } from "./environment.js";
+import { loadEnvironment, missingConnection } from "./environment.js";
 import { createProgressDisplay, type ProgressDisplay } from "./progress.js";
 
 export interface GlobalOptions {
@@ -39,8 +39,10 @@ export function connectionFromEnv(env: Env) {
 }
 
 export function createCli(streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = { stdout: process.stdout, stderr: process.stderr }): Cli {
-  const env = readEnvironment();
+  const { env, warnings } = loadEnvironment();
   const logger = createLogger({ level: env.LOG_LEVEL, pretty: Boolean(streams.stderr.isTTY) });
+  // Through the logger, so a cron log holds one format (JSON lines), not a stray plain line.
+  for (const warning of warnings) logger.warn(warning);
   const cli: Cli = {
     env,
     logger,
