@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   "CS_USAGE", // bad command-line usage
   "CS_IDENTITY", // the state store belongs to another pair of systems
   "CS_LOCKED", // another run holds the lock
+  "CS_PLAN_STALE", // a saved plan no longer matches the systems: records moved since it was made
   "CS_STUCK", // the lock is held by a live run older than the maximum run time: it is stuck
   "CS_BREAKER", // mass delete/create breaker tripped
   "CS_BUDGET", // request budget spent

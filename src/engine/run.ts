@@ -9,7 +9,7 @@ import type { Mapping } from "../core/mapping.js";
 import { noProgress, silentLogger, systemClock, type Clock, type CrmAdapter, type Logger, type Progress } from "../core/ports.js";
 import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
 import type { Reference } from "../core/reference.js";
-import type { ConflictReport, RunReport } from "../core/report.js";
+import type { ConflictReport, PlanItem, RunReport } from "../core/report.js";
 import type { Conflict, Link, LockHolder, StateStore } from "../core/state.js";
 import { Applier } from "./apply.js";
 import { checkBreakers, type BreakerVerdict } from "./breakers.js";
@@ -20,6 +20,7 @@ import { CLOCK_SKEW_MS, pairRecords, type Pairing } from "./links.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { buildReport, planItems } from "./report.js";
 import { summarize, takeSnapshot, type RecordSummary, type Snapshot } from "./snapshot.js";
+import { planDrift, type SavedPlan } from "./saved-plan.js";
 import type { ViewScope } from "./view.js";
 
 export interface EngineDeps {
@@ -55,7 +56,7 @@ export interface EngineDeps {
 }
 
 export type RunMode =
-  | { kind: "sync"; dryRun: boolean; allowMassDelete: boolean; allowMassCreate: boolean; allowCreateAfterRebuild?: boolean }
+  | { kind: "sync"; dryRun: boolean; allowMassDelete: boolean; allowMassCreate: boolean; allowCreateAfterRebuild?: boolean; expectedPlan?: SavedPlan }
   | { kind: "plan" }
   | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null; allowCreateAfterRebuild?: boolean };
 
@@ -143,6 +144,19 @@ export class EngineRun {
       if (timer) clearTimeout(timer);
       this.signal.removeEventListener("abort", onStop);
     });
+  }
+
+  /** Why a saved plan may not be applied now (other systems, another mapping, records that moved), or null. */
+  private savedPlanProblems(saved: SavedPlan, fresh: PlanItem[], fingerprint: string): CaseSyncError | null {
+    const [p, o] = [this.snapshots.plannr, this.snapshots.onlyoffice];
+    const incomplete = [p, o].filter((snap) => snap !== undefined && !snap.complete).map((snap) => snap?.side);
+    const reasons: string[] = [];
+    if (saved.mappingFingerprint !== fingerprint) reasons.push("the mapping changed since the plan was made");
+    if (incomplete.length > 0) reasons.push(`the ${incomplete.join(" and ")} scan is incomplete, so the plan cannot be checked`);
+    reasons.push(...planDrift(saved.items, fresh));
+    if (reasons.length === 0) return null;
+    const shown = reasons.slice(0, 20).join("; ");
+    return new CaseSyncError("CS_PLAN_STALE", `the saved plan of ${saved.createdAt} is not what a sync would do now, so nothing was written (make a new plan): ${shown}${reasons.length > 20 ? `; and ${reasons.length - 20} more` : ""}`);
   }
 
   /** Throws when the run was stopped, so no further phase starts. */
@@ -319,6 +333,10 @@ export class EngineRun {
       partners.set(`onlyoffice:${pair.onlyofficeId}`, pair.plannrId);
     }
     const stampOps = pairing.stampRepairs.map((r): WriteOp => onlyoffice.encodeStamp(r.onlyofficeId, r.plannrId));
+    if (this.mode.kind === "sync" && this.mode.expectedPlan !== undefined) {
+      const stale = this.savedPlanProblems(this.mode.expectedPlan, planItems(plan, stampOps), settings.fingerprint);
+      if (stale !== null) return this.finish({ plan, conflicts, breakers, abort: stale, linksTotal: links.length });
+    }
     if (!this.writes) {
       const planned = [...plan.updates.flatMap((w) => [...w.opsPlannr, ...w.opsOnlyoffice]), ...stampOps, ...plan.creates.flatMap((c) => [...c.ops, ...c.sourceOps]), ...plan.deletes.flatMap((d) => d.ops)];
       const abort = breakers.tripped ? new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")) : null;
