@@ -81,6 +81,16 @@ export const TombstoneSchema = z.object({
 });
 export type Tombstone = z.infer<typeof TombstoneSchema>;
 
+export const SkipSchema = z.object({
+  side,
+  id: z.string().min(1),
+  reason: z.string(),
+  at: isoTime,
+  /** When a run last reported the case as skipped (at most once a day). */
+  reportedAt: isoTime.nullable(),
+});
+export type Skip = z.infer<typeof SkipSchema>;
+
 export const RunSchema = z.object({
   id: z.string().min(1),
   command: z.string(),
@@ -160,6 +170,11 @@ export interface StateStore {
   /** Records the user's decision; the next sync carries it out. */
   decideConflict(id: string, resolution: "plannr" | "onlyoffice" | "base"): Promise<void>;
 
+  /** Cases a person took out of the sync (`case-sync skip`): never planned, not counted in exit codes. */
+  putSkip(skip: Skip): Promise<void>;
+  listSkips(): Promise<Skip[]>;
+  removeSkip(side: "plannr" | "onlyoffice", id: string): Promise<void>;
+
   listTombstones(): Promise<Tombstone[]>;
   /**
    * Lifts the protection of one record: removes the tombstones whose surviving partner is record
@@ -172,6 +187,8 @@ export interface StateStore {
   listRuns(limit: number): Promise<Run[]>;
 
   listAudit(recordIds: string[]): Promise<AuditEntry[]>;
+  /** Every write one run made, in order (for `undo`). */
+  listAuditByRun(runId: string): Promise<AuditEntry[]>;
 
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;

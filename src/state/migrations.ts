@@ -19,6 +19,7 @@ export const TABLES = [
   "runs",
   "audit",
   "run_lock",
+  "skips",
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -151,6 +152,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `INSERT INTO ${d.table("tombstones")}_v2 (side, id, partner_id, reason, at) SELECT side, id, partner_id, reason, at FROM ${d.table("tombstones")}`,
       `DROP TABLE ${d.table("tombstones")}`,
       `ALTER TABLE ${d.table("tombstones")}_v2 RENAME TO tombstones`,
+    ],
+  },
+  {
+    version: 3,
+    description: "quarantine (cases skipped by hand); audit by run (undo)",
+    statements: (d) => [
+      // A case a person took out of the sync (`case-sync skip`): never planned, reported once a day.
+      `CREATE TABLE ${d.table("skips")} (
+        side TEXT NOT NULL,
+        id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reported_at TEXT,
+        PRIMARY KEY (side, id)
+      )`,
+      `CREATE INDEX audit_run ON ${d.table("audit")} (run_id)`,
     ],
   },
 ];

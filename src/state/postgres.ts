@@ -14,6 +14,7 @@ import type {
   PairIdentity,
   Run,
   StateStore,
+  Skip,
   Tombstone,
   WriteCommit,
 } from "../core/state.js";
@@ -247,6 +248,18 @@ export class PostgresStateStore implements StateStore {
     );
   }
 
+  putSkip(skip: Skip): Promise<void> {
+    return this.call(async () => void (await this.exec("putSkip", rows.skipParams(skip))));
+  }
+
+  listSkips(): Promise<Skip[]> {
+    return this.call(async () => (await this.rowsOf("listSkips")).map(rows.decodeSkip));
+  }
+
+  removeSkip(side: "plannr" | "onlyoffice", id: string): Promise<void> {
+    return this.call(async () => void (await this.exec("removeSkip", [side, id])));
+  }
+
   listTombstones(): Promise<Tombstone[]> {
     return this.call(async () => (await this.rowsOf("listTombstones")).map(rows.decodeTombstone));
   }
@@ -270,6 +283,10 @@ export class PostgresStateStore implements StateStore {
     return this.call(async () =>
       (await this.rowsOf("listRuns", [Math.max(0, Math.floor(limit))])).map(rows.decodeRun),
     );
+  }
+
+  listAuditByRun(runId: string): Promise<AuditEntry[]> {
+    return this.call(async () => (await this.rowsOf("listAuditByRun", [runId])).map(rows.decodeAudit));
   }
 
   listAudit(recordIds: string[]): Promise<AuditEntry[]> {

@@ -11,6 +11,7 @@ import {
   LinkSchema,
   PairIdentitySchema,
   RunSchema,
+  SkipSchema,
   TombstoneSchema,
   type AuditEntry,
   type Conflict,
@@ -19,6 +20,7 @@ import {
   type LockHolder,
   type PairIdentity,
   type Run,
+  type Skip,
   type Tombstone,
 } from "../core/state.js";
 import type { TableName } from "./migrations.js";
@@ -220,6 +222,17 @@ export function decodeTombstone(row: Row): Tombstone {
     "tombstones",
     `${String(row.side)}/${String(row.id)}`,
   );
+}
+
+// ---- skips ---------------------------------------------------------------------------------
+
+export function skipParams(skip: Skip): SqlValue[] {
+  return [skip.side, skip.id, skip.reason, skip.at, skip.reportedAt];
+}
+
+export function decodeSkip(row: Row): Skip {
+  const key = `${String(row.side)}:${String(row.id)}`;
+  return validate(SkipSchema, { side: row.side, id: row.id, reason: row.reason, at: row.at, reportedAt: row.reported_at ?? null }, "skips", key);
 }
 
 // ---- runs ----------------------------------------------------------------------------------

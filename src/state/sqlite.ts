@@ -16,6 +16,7 @@ import type {
   PairIdentity,
   Run,
   StateStore,
+  Skip,
   Tombstone,
   WriteCommit,
 } from "../core/state.js";
@@ -261,6 +262,18 @@ export class SqliteStateStore implements StateStore {
     );
   }
 
+  putSkip(skip: Skip): Promise<void> {
+    return this.call(() => void this.run("putSkip", rows.skipParams(skip)));
+  }
+
+  listSkips(): Promise<Skip[]> {
+    return this.call(() => this.all("listSkips").map(rows.decodeSkip));
+  }
+
+  removeSkip(side: "plannr" | "onlyoffice", id: string): Promise<void> {
+    return this.call(() => void this.run("removeSkip", [side, id]));
+  }
+
   listTombstones(): Promise<Tombstone[]> {
     return this.call(() => this.all("listTombstones").map(rows.decodeTombstone));
   }
@@ -285,6 +298,10 @@ export class SqliteStateStore implements StateStore {
 
   listAudit(recordIds: string[]): Promise<AuditEntry[]> {
     return this.call(() => (recordIds.length === 0 ? [] : this.all("listAudit", [recordIds]).map(rows.decodeAudit)));
+  }
+
+  listAuditByRun(runId: string): Promise<AuditEntry[]> {
+    return this.call(() => this.all("listAuditByRun", [runId]).map(rows.decodeAudit));
   }
 
   getMeta(key: string): Promise<string | null> {

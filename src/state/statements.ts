@@ -76,6 +76,14 @@ export function stateStatements(d: Dialect) {
     listAudit: `SELECT * FROM ${t("audit")} WHERE ${d.inList("record", "$1")} OR ${d.inList("partner", "$1")}
       ORDER BY at, seq`,
 
+    // `undo <run>` replays one run's writes backwards.
+    listAuditByRun: `SELECT * FROM ${t("audit")} WHERE run_id = $1 ORDER BY at, seq`,
+
+    putSkip: `INSERT INTO ${t("skips")} (side, id, reason, at, reported_at) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (side, id) DO UPDATE SET reason = excluded.reason, at = excluded.at, reported_at = excluded.reported_at`,
+    listSkips: `SELECT * FROM ${t("skips")} ORDER BY at, side, id`,
+    removeSkip: `DELETE FROM ${t("skips")} WHERE side = $1 AND id = $2`,
+
     getMeta: `SELECT * FROM ${t("meta")} WHERE key = $1`,
     setMeta: `INSERT INTO ${t("meta")} (key, value) VALUES ($1, $2)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

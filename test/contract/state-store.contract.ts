@@ -320,6 +320,28 @@ export function stateStoreContract(
       expect(await store.listTombstones()).toEqual([{ ...protectsO1, reason: "seen again", at: T0 }, protectsO2]);
     });
 
+    it("keeps skipped cases (the quarantine): put, list, update the report time, remove", async () => {
+      const store = await open();
+      await store.putSkip({ side: "plannr", id: "p-1", reason: "no client and no defaultClient", at: T1, reportedAt: null });
+      await store.putSkip({ side: "onlyoffice", id: "7", reason: "", at: T2, reportedAt: null });
+      await store.putSkip({ side: "plannr", id: "p-1", reason: "no client and no defaultClient", at: T1, reportedAt: T3 });
+      expect(await store.listSkips()).toEqual([
+        { side: "plannr", id: "p-1", reason: "no client and no defaultClient", at: T1, reportedAt: T3 },
+        { side: "onlyoffice", id: "7", reason: "", at: T2, reportedAt: null },
+      ]);
+      await store.removeSkip("plannr", "p-1");
+      await store.removeSkip("plannr", "7");
+      expect((await store.listSkips()).map((s) => s.id)).toEqual(["7"]);
+    });
+
+    it("lists one run's audit in order (undo)", async () => {
+      const store = await open();
+      await store.commit({ audit: [audit("o-1", "p-1", T1, { runId: "run-a" }), audit("o-2", "p-2", T2, { runId: "run-b" })] });
+      await store.commit({ audit: [audit("p-1", "o-1", T3, { runId: "run-a", side: "plannr" })] });
+      expect((await store.listAuditByRun("run-a")).map((a) => a.record)).toEqual(["o-1", "p-1"]);
+      expect(await store.listAuditByRun("none")).toEqual([]);
+    });
+
     it("records runs and lists them newest first", async () => {
       const store = await open();
       await store.startRun(run("r-1", T1));

@@ -113,6 +113,7 @@ describe("PostgresStateStore", () => {
       "run_lock",
       "runs",
       "schema_version",
+      "skips",
       "tombstones",
     ]);
   });

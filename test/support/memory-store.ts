@@ -2,7 +2,7 @@
 // fast store for engine unit tests. Deep-copies on the way in and out, like a real store would.
 import { CaseSyncError } from "../../src/core/errors.js";
 import { mayTakeLock } from "../../src/state/lock-policy.js";
-import type { AuditEntry, Conflict, JournalEntry, Link, LockHolder, PairIdentity, Run, StateStore, Tombstone, WriteCommit } from "../../src/core/state.js";
+import type { AuditEntry, Conflict, JournalEntry, Link, LockHolder, PairIdentity, Run, Skip, StateStore, Tombstone, WriteCommit } from "../../src/core/state.js";
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -92,6 +92,18 @@ export class MemoryStateStore implements StateStore {
     conflict.resolution = resolution;
     return Promise.resolve();
   }
+  skips = new Map<string, Skip>();
+  putSkip(skip: Skip): Promise<void> {
+    this.skips.set(`${skip.side}:${skip.id}`, copy(skip));
+    return Promise.resolve();
+  }
+  listSkips(): Promise<Skip[]> {
+    return Promise.resolve([...this.skips.values()].map(copy));
+  }
+  removeSkip(side: "plannr" | "onlyoffice", id: string): Promise<void> {
+    this.skips.delete(`${side}:${id}`);
+    return Promise.resolve();
+  }
   listTombstones(): Promise<Tombstone[]> {
     return Promise.resolve([...this.tombstones.values()].map(copy));
   }
@@ -113,6 +125,9 @@ export class MemoryStateStore implements StateStore {
   listRuns(limit: number): Promise<Run[]> {
     const newest = [...this.runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
     return Promise.resolve(newest.slice(0, limit).map(copy));
+  }
+  listAuditByRun(runId: string): Promise<AuditEntry[]> {
+    return Promise.resolve(this.audit.filter((a) => a.runId === runId).map(copy));
   }
   listAudit(recordIds: string[]): Promise<AuditEntry[]> {
     return Promise.resolve(this.audit.filter((a) => recordIds.includes(a.record) || (a.partner !== null && recordIds.includes(a.partner))).map(copy));
