@@ -1,5 +1,8 @@
 // Human renderings of what commands return: short, ordered by what needs attention, with the
 // record and the field named in every problem line. (`--json` prints the objects themselves.)
+// Ids, titles, values, messages and reasons come from the CRMs: each goes through `text` or
+// `show` (issue 9 item 4), so no escape sequence reaches the terminal and every line is ours.
+import { inertJson, inertLines, inertText } from "../core/inert-text.js";
 import type { RunReport } from "../core/report.js";
 import type { AuditEntry, Conflict } from "../core/state.js";
 import type { Status } from "../library/admin.js";
@@ -8,11 +11,23 @@ import { hintFor, inEnvironmentTerms } from "./hints.js";
 
 const SIDE = { plannr: "Plannr", onlyoffice: "ONLYOFFICE" } as const;
 const MAX_LINES = 25;
+/** A message on one line of a report: enough to act on (`--json` has the whole of it). */
+const MAX_MESSAGE = 1_000;
 
+/** Upstream text in a line: inert, and cut when it is a message. */
+function text(value: string | number | null | undefined, max?: number): string {
+  return value === null || value === undefined ? "" : inertText(String(value), max);
+}
+
+/** A value as JSON (quoted, so an empty string shows), with what JSON leaves raw escaped too. */
 function show(value: unknown): string {
   if (value === null || value === undefined) return "(empty)";
-  if (typeof value === "string") return JSON.stringify(value);
-  return JSON.stringify(value);
+  return inertJson(JSON.stringify(value));
+}
+
+/** A problem line: side, record, field, [code], message; the gaps of missing parts closed. */
+function issueLine(side: string, record: string | null | undefined, field: string | null | undefined, code: string, message: string): string {
+  return `    ${[side, text(record), text(field), `[${text(code)}]`, text(message, MAX_MESSAGE)].filter((part) => part !== "").join(" ")}`;
 }
 
 function count(ops: Record<string, number>): string {
@@ -27,7 +42,7 @@ function limited(lines: string[]): string[] {
 
 export function renderReport(report: RunReport): string {
   const out: string[] = [];
-  if (report.abort?.code === "CS_LOCKED") return `case-sync ${report.command}: skipped, ${report.abort.message} (exit code 5; the next run goes ahead)`;
+  if (report.abort?.code === "CS_LOCKED") return `case-sync ${report.command}: skipped, ${text(report.abort.message, MAX_MESSAGE)} (exit code 5; the next run goes ahead)`;
   const seconds = (report.durationMs / 1000).toFixed(1);
   const verb = report.dryRun ? "would make" : "made";
   out.push(`case-sync ${report.command}${report.dryRun ? " (dry run: nothing written)" : ""}: ${seconds}s`);
@@ -39,7 +54,9 @@ export function renderReport(report: RunReport): string {
   }
   if (scanned) out.push(`  links      ${report.links.total} (+${report.links.added} −${report.links.removed})`);
   if (report.abort) {
-    out.push(`  ABORTED    ${report.abort.code}: ${inEnvironmentTerms(report.abort.message)}`);
+    // Our abort messages may run to several lines ("the mapping does not fit ...:\n  a\n  b"): kept,
+    // and indented under the message, so no line of it stands at the margin as a line of its own.
+    out.push(`  ABORTED    ${text(report.abort.code)}: ${inertLines(inEnvironmentTerms(report.abort.message), "             ")}`);
     const hint = hintFor(report.abort.code, report.abort.side, report.abort.message);
     if (hint) out.push(`             ${hint}`);
   }
@@ -48,17 +65,17 @@ export function renderReport(report: RunReport): string {
   if (settled.length > 0) out.push(`  conflicts settled by policy: ${settled.length}`);
   if (waiting.length > 0) {
     out.push(`  conflicts waiting for you: ${waiting.length} (case-sync conflicts list; resolve with case-sync conflicts resolve <id> --take plannr|onlyoffice|base)`);
-    out.push(...limited(waiting.map((c) => `    ${c.id || "(new)"} ${c.group} of ${c.plannrId} ⇄ ${c.onlyofficeId}: Plannr ${show(c.plannr)} vs ONLYOFFICE ${show(c.onlyoffice)} (${c.reason})`)));
+    out.push(...limited(waiting.map((c) => `    ${text(c.id) || "(new)"} ${text(c.group)} of ${text(c.plannrId)} ⇄ ${text(c.onlyofficeId)}: Plannr ${show(c.plannr)} vs ONLYOFFICE ${show(c.onlyoffice)} (${text(c.reason, MAX_MESSAGE)})`)));
   }
   if (report.errors.length > 0) {
     out.push(`  errors: ${report.errors.length}${report.abort ? "" : " (the rest of the run went on)"}`);
-    out.push(...limited(report.errors.map((e) => `    ${e.side ? SIDE[e.side] : ""} ${e.record ?? ""} ${e.field ?? ""} [${e.code}] ${e.message}`.replace(/\s+/g, " ").trimEnd())));
+    out.push(...limited(report.errors.map((e) => issueLine(e.side ? SIDE[e.side] : "", e.record, e.field, e.code, e.message))));
   }
   if (report.warnings.length > 0) {
     out.push(`  warnings: ${report.warnings.length}`);
-    out.push(...limited(report.warnings.map((w) => `    ${w.side ? SIDE[w.side] : ""} ${w.record ?? ""} ${w.field ?? ""} [${w.code}] ${w.message}`.replace(/\s+/g, " ").trimEnd())));
+    out.push(...limited(report.warnings.map((w) => issueLine(w.side ? SIDE[w.side] : "", w.record, w.field, w.code, w.message))));
   }
-  const carried = report.notCarried.map((n) => (n.count === null ? n.item : `${n.item}: ${n.count}`));
+  const carried = report.notCarried.map((n) => (n.count === null ? text(n.item) : `${text(n.item)}: ${n.count}`));
   if (scanned) out.push(`  not carried: ${carried.join("; ")}`);
   out.push(`  exit code ${report.exitCode}`);
   return out.join("\n");
@@ -69,16 +86,16 @@ export function renderPlan(report: RunReport): string {
   if (items.length === 0) return "The plan is empty: both systems agree.";
   const out = [`The plan: ${items.length} item${items.length === 1 ? "" : "s"}`];
   for (const item of items) {
-    const ids = [item.plannrId ? `Plannr ${item.plannrId}` : null, item.onlyofficeId ? `ONLYOFFICE ${item.onlyofficeId}` : null].filter(Boolean).join(" ⇄ ");
-    out.push(`${item.action.padEnd(6)} ${SIDE[item.side]} ${ids} ${item.title ? JSON.stringify(item.title) : ""}${item.groups.length > 0 ? ` [${item.groups.join(", ")}]` : ""}${item.note ? ` (${item.note})` : ""}`);
-    for (const op of item.ops) out.push(`         ${op.method} ${op.path || op.kind} ${op.body === undefined ? "" : JSON.stringify(op.body)}`);
+    const ids = [item.plannrId ? `Plannr ${text(item.plannrId)}` : null, item.onlyofficeId ? `ONLYOFFICE ${text(item.onlyofficeId)}` : null].filter(Boolean).join(" ⇄ ");
+    out.push(`${item.action.padEnd(6)} ${SIDE[item.side]} ${ids} ${item.title ? show(item.title) : ""}${item.groups.length > 0 ? ` [${item.groups.map((g) => text(g)).join(", ")}]` : ""}${item.note ? ` (${text(item.note, MAX_MESSAGE)})` : ""}`);
+    for (const op of item.ops) out.push(`         ${text(op.method)} ${text(op.path || op.kind)} ${op.body === undefined ? "" : show(op.body)}`);
   }
   return out.join("\n");
 }
 
 export function renderCheck(report: CheckReport): string {
   const lines = report.items.map((i) => {
-    const line = `${i.ok ? "ok  " : i.severity === "warning" ? "warn" : "FAIL"} ${i.name}: ${inEnvironmentTerms(i.detail)}`;
+    const line = `${i.ok ? "ok  " : i.severity === "warning" ? "warn" : "FAIL"} ${text(i.name)}: ${text(inEnvironmentTerms(i.detail))}`;
     const code = /^(CS_[A-Z_]+):/.exec(i.detail)?.[1];
     const side = i.name.startsWith("Plannr") ? "plannr" : i.name.startsWith("ONLYOFFICE") ? "onlyoffice" : undefined;
     const hint = !i.ok && code ? hintFor(code, side, i.detail) : i.name === "Plannr account" && !i.ok ? hintFor("CS_FORBIDDEN", "plannr", "") : null;
@@ -92,14 +109,14 @@ export function renderConflicts(conflicts: Conflict[]): string {
   if (conflicts.length === 0) return "No conflicts are waiting.";
   const lines = conflicts.map(
     (c) =>
-      `${c.id}  ${c.group} of Plannr ${c.plannrId} ⇄ ONLYOFFICE ${c.onlyofficeId}\n      base ${show(c.base)} · Plannr ${show(c.plannr)} · ONLYOFFICE ${show(c.onlyoffice)}\n      ${c.reason}${c.resolution ? ` · decided: take ${c.resolution} (the next sync carries it out)` : ""}`,
+      `${text(c.id)}  ${text(c.group)} of Plannr ${text(c.plannrId)} ⇄ ONLYOFFICE ${text(c.onlyofficeId)}\n      base ${show(c.base)} · Plannr ${show(c.plannr)} · ONLYOFFICE ${show(c.onlyoffice)}\n      ${text(c.reason, MAX_MESSAGE)}${c.resolution ? ` · decided: take ${text(c.resolution)} (the next sync carries it out)` : ""}`,
   );
   return [...lines, "Resolve with: case-sync conflicts resolve <id> --take plannr|onlyoffice|base"].join("\n");
 }
 
 export function renderStatus(status: Status): string {
-  const out = [`state: ${status.store}`];
-  out.push(status.identity ? `pair: Plannr account ${status.identity.plannrAccount} ⇄ ONLYOFFICE ${status.identity.onlyofficePortal}` : "pair: not used yet");
+  const out = [`state: ${text(status.store)}`];
+  out.push(status.identity ? `pair: Plannr account ${text(status.identity.plannrAccount)} ⇄ ONLYOFFICE ${text(status.identity.onlyofficePortal)}` : "pair: not used yet");
   out.push(`links: ${status.links}`);
   out.push(`conflicts waiting: ${status.conflicts.length}${status.conflicts.length > 0 ? " (case-sync conflicts list)" : ""}`);
   out.push(`creates in doubt (settled by the next run): ${status.pendingCreates.length}`);
@@ -109,11 +126,11 @@ export function renderStatus(status: Status): string {
   }
   out.push("last runs:");
   if (status.runs.length === 0) out.push("  none");
-  for (const run of status.runs) out.push(`  ${run.startedAt} ${run.command} → ${run.exitCode === null ? "did not finish" : `exit ${run.exitCode}`}`);
+  for (const run of status.runs) out.push(`  ${text(run.startedAt)} ${text(run.command)} → ${run.exitCode === null ? "did not finish" : `exit ${run.exitCode}`}`);
   return out.join("\n");
 }
 
 export function renderHistory(id: string, entries: AuditEntry[]): string {
-  if (entries.length === 0) return `No writes recorded for ${id}.`;
-  return entries.map((e) => `${e.at} ${SIDE[e.side]} ${e.record} ${e.operation} ${e.group}: ${show(e.before)} → ${show(e.after)} (run ${e.runId.slice(0, 8)})`).join("\n");
+  if (entries.length === 0) return `No writes recorded for ${text(id)}.`;
+  return entries.map((e) => `${text(e.at)} ${SIDE[e.side]} ${text(e.record)} ${text(e.operation)} ${text(e.group)}: ${show(e.before)} → ${show(e.after)} (run ${text(e.runId.slice(0, 8))})`).join("\n");
 }

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { toCaseSyncError } from "../core/errors.js";
+import { inertLines, inertStack, inertText } from "../core/inert-text.js";
 import { notCarriedText } from "../engine/report.js";
 import { scrub } from "../transport/redact.js";
 import { registerAdminCommands } from "./commands/admin-commands.js";
@@ -84,10 +85,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return EXIT.usage;
     }
     const e = toCaseSyncError(error);
-    process.stderr.write(`case-sync: ${inEnvironmentTerms(scrub(e.message))}${e.code === "CS_INTERNAL" ? "" : ` [${e.code}]`}\n`);
+    // The message may quote a CRM (an error body, a label, a display name): secrets out first, then
+    // inert lines (our own line breaks kept, indented), so it can neither forge a log line in a cron
+    // log nor drive the terminal.
+    process.stderr.write(`case-sync: ${inertLines(inEnvironmentTerms(scrub(e.message)), "  ")}${e.code === "CS_INTERNAL" ? "" : ` [${inertText(e.code)}]`}\n`);
     const hint = hintFor(e.code, e.side, e.message);
     if (hint) process.stderr.write(`  ${hint}\n`);
-    if (e.code === "CS_INTERNAL" && error instanceof Error && error.stack) process.stderr.write(`${scrub(error.stack)}\n`);
+    if (e.code === "CS_INTERNAL" && error instanceof Error && error.stack) process.stderr.write(`${inertStack(scrub(error.stack), scrub(error.message), "  ")}\n`);
     return exitCodeForError(e);
   }
 }

@@ -1,6 +1,7 @@
 // `check` (SPEC §6): configuration, credentials, administrator rights, the mapping against the
 // live systems, and the state store's identity. Every finding is one readable line.
 import { ABORTING_CODES, toCaseSyncError } from "../core/errors.js";
+import { inertText } from "../core/inert-text.js";
 import type { Mapping } from "../core/mapping.js";
 import type { CrmAdapter, StateStore } from "../core/ports.js";
 import type { Reference } from "../core/reference.js";
@@ -15,6 +16,18 @@ export interface CheckReport {
 
 interface AccountVerifier {
   verifyAccount(): Promise<boolean>;
+}
+
+/** A finding's detail: one line, however long the lists of fields or the upstream's message. */
+const MAX_DETAIL = 2_000;
+
+/**
+ * Findings quote the CRMs (a portal's name, the integration user's display name, field labels, an
+ * upstream's error message): each is made inert once here, so the text and the `--json` forms of
+ * the report both show it as one line with no escape sequence in it (issue 9 item 4).
+ */
+function inertItem(item: CheckItem): CheckItem {
+  return { ...item, name: inertText(item.name, 200), detail: inertText(item.detail, MAX_DETAIL) };
 }
 
 function hasVerifier(adapter: CrmAdapter): adapter is CrmAdapter & AccountVerifier {
@@ -71,5 +84,5 @@ export async function runCheck(plannr: CrmAdapter, onlyoffice: CrmAdapter, mappi
     aborting ||= ABORTING_CODES.has(e.code);
   }
   const failed = items.filter((i) => !i.ok && i.severity === "error");
-  return { ok: failed.length === 0, exitCode: failed.length === 0 ? 0 : aborting ? 4 : 2, items };
+  return { ok: failed.length === 0, exitCode: failed.length === 0 ? 0 : aborting ? 4 : 2, items: items.map(inertItem) };
 }

@@ -1,17 +1,28 @@
 // Writes a proposal as a commented YAML mapping file: every setting with a line saying what it
 // does, TODOs where init could not decide, and the defaults spelled out so they can be changed.
+// Labels, names and status options come from the CRMs (issue 9 item 4): in a comment they are
+// made inert (a line break would end the comment and start a key; an escape sequence would act
+// on whoever `cat`s the file); as values they keep their exact text, escaped by YAML itself.
 import { stringify } from "yaml";
+import { inertJson, inertText } from "../core/inert-text.js";
 import { LINK_FIELD_LABEL, type Proposal, type Todo } from "./propose.js";
+
+/** A label quoted in a comment: long enough to recognise, short enough for one line. */
+const MAX_LABEL = 200;
 
 /** One YAML scalar on one line: quoted when YAML would read it as something else (`true`, `null`, `#x`). */
 function scalar(value: unknown): string {
+  // A string with a control, bidi or line-break character is written as a JSON string: a valid YAML
+  // double-quoted scalar in which every such character is a `\uXXXX` escape (YAML's own style
+  // leaves bidi, DEL and C1 raw), so the file shows it inert and reads back the exact text.
+  if (typeof value === "string" && inertText(value) !== value) return inertJson(JSON.stringify(value));
   // `blockQuote: false`: a value with a line break is written "a\nb", never as a block on the next lines.
   return stringify(value, { lineWidth: 0, blockQuote: false }).trimEnd();
 }
 
-/** Text for a `#` comment: labels and names come from the CRMs, and a line break would end the comment. */
-function comment(text: string): string {
-  return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ");
+/** Text for a `#` comment: one line, nothing in it that acts on a terminal. */
+function comment(text: string, max?: number): string {
+  return inertText(text, max);
 }
 
 function todoLines(todos: readonly Todo[], at: string, indent = ""): string[] {
@@ -23,7 +34,7 @@ function fieldLine(name: string, id: string | null, direction: string, label: st
     ...todoLines(todos, `fields.${name}`, "  "),
     `  ${name}:`,
     `    direction: ${direction}`,
-    `    onlyofficeField: ${id ?? "null"}${label ? `   # "${comment(label)}"` : ""}`,
+    `    onlyofficeField: ${id ?? "null"}${label ? `   # "${comment(label, MAX_LABEL)}"` : ""}`,
   ];
 }
 
@@ -71,7 +82,7 @@ export function renderMapping(proposal: Proposal, header: { plannr: string; only
     lines.push("customFields:");
     for (const f of proposal.customFields) {
       if (f.note) lines.push(`  # ${comment(f.note)}`);
-      lines.push(`  - key: ${scalar(f.key)}`, `    plannr: ${scalar(f.plannr)}`, `    onlyoffice: ${f.onlyoffice}   # "${comment(f.label)}"`, `    type: ${f.type}`, "    direction: both");
+      lines.push(`  - key: ${scalar(f.key)}`, `    plannr: ${scalar(f.plannr)}`, `    onlyoffice: ${f.onlyoffice}   # "${comment(f.label, MAX_LABEL)}"`, `    type: ${f.type}`, "    direction: both");
       const renames = Object.entries(f.options);
       if (renames.length > 0) {
         lines.push("    options:");

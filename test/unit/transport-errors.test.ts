@@ -158,3 +158,37 @@ describe("errorFromNetwork", () => {
     }
   });
 });
+
+describe("upstream text in errors is inert from construction (issue 9 item 4)", () => {
+  const HOSTILE = 'no\u001b[2K\u001b]0;owned\u0007\r\n{"level":50,"time":1,"msg":"forged"}\u202e\u009b31m\u007f';
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const ACTIVE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+  it("an error body's message: one line, escapes shown as text", () => {
+    for (const body of [{ message: HOSTILE }, { error: { message: HOSTILE } }, HOSTILE, { message: "Invalid.", errors: { name: [HOSTILE] } }]) {
+      const error = errorFromResponse(422, body, plannr);
+      expect(error.message, JSON.stringify(body)).not.toMatch(ACTIVE);
+      expect(error.message).toContain('no\\u001b[2K\\u001b]0;owned\\u0007 {"level":50,"time":1,"msg":"forged"}\\u202e\\u009b31m\\u007f');
+    }
+  });
+
+  it("the field a 422 names, and the classifier's message", () => {
+    const error = errorFromResponse(422, { message: "Invalid.", errors: { [HOSTILE]: ["bad"] } }, plannr);
+    expect(error.field).not.toMatch(ACTIVE);
+    expect(error.field).toContain("no\\u001b[2K");
+    expect(messageFromBody({ error: { message: HOSTILE } })).not.toMatch(ACTIVE);
+  });
+
+  it("a network error's message", () => {
+    const error = errorFromNetwork(Object.assign(new Error(`connect ECONNREFUSED ${HOSTILE}`), { code: "ECONNREFUSED" }), plannr);
+    expect(error.message).not.toMatch(ACTIVE);
+    expect(error.message).toContain("no\\u001b[2K");
+  });
+
+  it("cuts a long message after redacting it, so a secret across the cut is not half printed", () => {
+    const body = `${"x".repeat(490)}${TOKEN}${"y".repeat(100)}`;
+    const error = errorFromResponse(502, body, plannr);
+    expect(error.message).not.toContain(TOKEN.slice(0, 8));
+    expect(error.message.length).toBeLessThan(600);
+  });
+});

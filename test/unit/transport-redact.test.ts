@@ -2,7 +2,7 @@
 // the process-wide scrub, and a pino logger that prints no token however it is handed one.
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/transport/logger.js";
+import { createLogger, inertPrettyLine } from "../../src/transport/logger.js";
 import { REDACTED, redactText, redactValue, registeredSecrets, registerSecret, scrub } from "../../src/transport/redact.js";
 
 describe("redactText", () => {
@@ -161,5 +161,42 @@ describe("createLogger", () => {
     logger.warn("loud");
     expect(output()).not.toContain("quiet");
     expect(output()).toContain("loud");
+  });
+
+  it("keeps upstream text in its JSON line: no forged line, no raw DEL, C1 or bidi, the text intact once parsed", () => {
+    const hostile = 'x\u001b[2K\r\n{"level":50,"time":1,"msg":"forged"}\n\u202e\u009b31m\u007f\u2028y';
+    const { logger, output } = memoryLogger();
+    logger.error({ title: hostile, err: new Error(hostile) }, hostile);
+    logger.child({ label: hostile }).warn("child");
+    const lines = output().trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
+    expect(output()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    const first = JSON.parse(lines[0]!);
+    expect(first.msg).toBe(hostile);
+    expect(first.title).toBe(hostile);
+    expect(JSON.parse(lines[1]!).label).toBe(hostile);
+  });
+});
+
+describe("inertPrettyLine (what pino-pretty gets on a terminal)", () => {
+  it("makes every string inert before pino-pretty turns JSON escapes back into real characters", () => {
+    const hostile = 'x\u001b[2K\r\n{"level":50,"msg":"forged"}\u202e';
+    const line = `${JSON.stringify({ level: 50, time: 1, msg: hostile, err: { message: hostile, stack: `Error: ${hostile}\n    at f (a.js:1:1)` }, [hostile]: [hostile] })}\n`;
+    const out = inertPrettyLine(line);
+    expect(out.endsWith("\n")).toBe(true);
+    const parsed = JSON.parse(out);
+    expect(parsed.level).toBe(50);
+    expect(parsed.msg).toBe('x\\u001b[2K {"level":50,"msg":"forged"}\\u202e');
+    expect(parsed.err.stack.split("\n")).toEqual(['Error: x\\u001b[2K {"level":50,"msg":"forged"}\\u202e', "    at f (a.js:1:1)"]);
+    for (const value of [parsed.msg, parsed.err.message, ...Object.keys(parsed), ...Object.values(parsed).flat().filter((v) => typeof v === "string")]) {
+      // eslint-disable-next-line no-control-regex -- finding control characters is the point
+      expect(value).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+    }
+  });
+
+  it("scrubs registered secrets too", () => {
+    registerSecret("tok-pretty-123456");
+    expect(inertPrettyLine(`${JSON.stringify({ level: 30, msg: "with tok-pretty-123456" })}\n`)).not.toContain("tok-pretty-123456");
   });
 });

@@ -2,6 +2,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CaseSyncError } from "../../core/errors.js";
+import { inertText } from "../../core/inert-text.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../library/options.js";
 import { LINK_FIELD_LABEL } from "../../mapping/propose.js";
 import { connectionFromEnv, type Cli } from "../context.js";
@@ -37,7 +38,8 @@ export function registerInit(program: Command, cli: () => Cli, done: (code: numb
       writeFileSync(options.out, found.text, "utf8");
       const { proposal } = found;
       c.say(`wrote ${options.out}: ${proposal.customFields.length} custom fields mapped, ${proposal.todos.length} TODO${proposal.todos.length === 1 ? "" : "s"} to review`);
-      for (const todo of proposal.todos) c.say(`  TODO ${todo.at}: ${todo.text}`);
+      // A TODO quotes labels, status names and options from the CRMs: one inert line each.
+      for (const todo of proposal.todos) c.say(`  TODO ${inertText(todo.at)}: ${inertText(todo.text)}`);
       c.say("next: case-sync check, then case-sync migrate --from plannr --dry-run (or case-sync sync --dry-run)");
       done(EXIT.ok);
     });
