@@ -1,6 +1,7 @@
 // What every command shares: the environment, the logger, the output streams, and opening the
 // library (`createSync`) from the mapping file and the environment.
 import type { Env } from "../core/config.js";
+import { inertJson } from "../core/inert-text.js";
 import { CaseSyncError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import { createSync, type CaseSync } from "../library/create-sync.js";
@@ -48,7 +49,8 @@ export function createCli(streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.
     logger,
     ...streams,
     say: (text) => streams.stderr.write(`${text}\n`),
-    json: (value) => streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    // JSON escapes ESC and line breaks itself; bidi, C1 and U+2028 need our escaping to stay inert.
+    json: (value) => streams.stdout.write(`${inertJson(JSON.stringify(value, null, 2))}\n`),
     configPath: (options) => options.config ?? env.CASE_SYNC_CONFIG,
     open(options, extra = {}) {
       const missing = missingConnection(env);

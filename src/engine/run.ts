@@ -4,6 +4,7 @@
 // the report carries (exit code 4); record-level problems never stop the run (invariant 11).
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
+import { inertText } from "../core/inert-text.js";
 import { ABORTING_CODES, CaseSyncError, toCaseSyncError, type Side } from "../core/errors.js";
 import type { Mapping } from "../core/mapping.js";
 import { noProgress, silentLogger, systemClock, type Clock, type CrmAdapter, type Logger, type Progress } from "../core/ports.js";
@@ -237,11 +238,11 @@ export class EngineRun {
     this.progress({ phase: "reference", done: 0 });
     const [plannrRef, onlyofficeRef] = await Promise.all([plannr.listReference(), onlyoffice.listReference()]);
     if (onlyofficeRef.integrationUser !== null && !onlyofficeRef.integrationUser.isAdmin) {
-      throw new CaseSyncError("CS_NOT_ADMIN", `the ONLYOFFICE user ${onlyofficeRef.integrationUser.name} is not a CRM administrator: it would see only part of the case book and its privacy writes would silently do nothing`, { side: "onlyoffice" });
+      throw new CaseSyncError("CS_NOT_ADMIN", `the ONLYOFFICE user ${inertText(onlyofficeRef.integrationUser.name)} is not a CRM administrator: it would see only part of the case book and its privacy writes would silently do nothing`, { side: "onlyoffice" });
     }
     const problems = this.deps.verifyMapping?.(plannrRef, onlyofficeRef) ?? [];
     if (problems.length > 0) {
-      throw new CaseSyncError("CS_CONFIG", `the mapping does not fit the live systems, so nothing was read or written (case-sync check shows the same):\n  ${problems.join("\n  ")}`);
+      throw new CaseSyncError("CS_CONFIG", `the mapping does not fit the live systems, so nothing was read or written (case-sync check shows the same):\n  ${problems.map((p) => inertText(p)).join("\n  ")}`);
     }
     const directory = new Directory(plannrRef, onlyofficeRef, mapping);
     this.warnings.push(...directory.describeGaps());

@@ -1,5 +1,6 @@
 // `case-sync init`: inspects both systems and writes a working mapping (SPEC §3).
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { writePrivateFile } from "../../state/private-files.js";
 import type { Command } from "commander";
 import { CaseSyncError } from "../../core/errors.js";
 import { inertText } from "../../core/inert-text.js";
@@ -35,7 +36,7 @@ export function registerInit(program: Command, cli: () => Cli, done: (code: numb
         source: options.out,
       });
       if (found.createdLinkField !== null) c.say(`created the ONLYOFFICE case field "${LINK_FIELD_LABEL}" (id ${found.createdLinkField})`);
-      writeFileSync(options.out, found.text, "utf8");
+      writePrivateFile(options.out, found.text);
       const { proposal } = found;
       c.say(`wrote ${options.out}: ${proposal.customFields.length} custom fields mapped, ${proposal.todos.length} TODO${proposal.todos.length === 1 ? "" : "s"} to review`);
       // A TODO quotes labels, status names and options from the CRMs: one inert line each.
