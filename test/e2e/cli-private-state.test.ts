@@ -81,6 +81,8 @@ describe("the default state location", () => {
   it("is a 0700 .case-sync folder with 0600 files", async () => {
     world = await cliWorld({ seed: 3, cases: 12 });
     await initMapping(world);
+    // The mapping `init` wrote is the tool's own file: private too.
+    expect(mode(world.mappingPath)).toBe("600");
     const result = await world.run(["plan", "--json"], { CASE_SYNC_STATE: "./.case-sync/state.db" });
     expect([0, 3]).toContain(result.code);
     const stateDir = join(world.dir, ".case-sync");
