@@ -114,6 +114,12 @@ export function renderConflicts(conflicts: Conflict[]): string {
   return [...lines, "Resolve with: case-sync conflicts resolve <id> --take plannr|onlyoffice|base"].join("\n");
 }
 
+function runReasons(run: Status["runs"][number]): string[] {
+  if (run.exitCode === null || run.exitCode === 0 || run.exitCode === 5) return [];
+  const why = run.summary?.why;
+  return Array.isArray(why) ? why.filter((w): w is string => typeof w === "string") : [];
+}
+
 export function renderStatus(status: Status): string {
   const out = [`state: ${text(status.store)}`];
   out.push(status.identity ? `pair: Plannr account ${text(status.identity.plannrAccount)} ⇄ ONLYOFFICE ${text(status.identity.onlyofficePortal)}` : "pair: not used yet");
@@ -124,9 +130,15 @@ export function renderStatus(status: Status): string {
   if (status.rebuiltAt !== null) {
     out.push(`links rebuilt from the stamps at ${status.rebuiltAt} (the state had been lost): unlinked cases that existed then are not copied until you check them and run sync --allow-create-after-rebuild (or link them by hand)`);
   }
+  out.push(`skipped by hand (not synced; case-sync unskip <id>): ${status.skips.length}`);
+  for (const skip of status.skips) out.push(`  ${SIDE[skip.side]} ${text(skip.id)} since ${text(skip.at)}${skip.reason === "" ? "" : `: ${text(skip.reason)}`}`);
   out.push("last runs:");
   if (status.runs.length === 0) out.push("  none");
-  for (const run of status.runs) out.push(`  ${text(run.startedAt)} ${text(run.command)} → ${run.exitCode === null ? "did not finish" : `exit ${run.exitCode}`}`);
+  for (const run of status.runs) {
+    out.push(`  ${text(run.startedAt)} ${text(run.command)} → ${run.exitCode === null ? "did not finish" : `exit ${run.exitCode}`}`);
+    // Why a run needs a person (exit 3 or 4), in its own words.
+    for (const why of runReasons(run)) out.push(`      ${text(why)}`);
+  }
   return out.join("\n");
 }
 

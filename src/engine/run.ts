@@ -11,7 +11,7 @@ import { noProgress, silentLogger, systemClock, type Clock, type CrmAdapter, typ
 import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
 import type { Reference } from "../core/reference.js";
 import type { ConflictReport, PlanItem, RunReport } from "../core/report.js";
-import type { Conflict, Link, LockHolder, StateStore } from "../core/state.js";
+import type { Conflict, Link, LockHolder, Skip, StateStore } from "../core/state.js";
 import { Applier } from "./apply.js";
 import { checkBreakers, type BreakerVerdict } from "./breakers.js";
 import { conflictReports, copyConflictId, storeConflicts, uncertainCopies } from "./conflicts.js";
@@ -64,6 +64,8 @@ export type RunMode =
 const DEFAULT_LOCK_TTL_MS = 60_000;
 export const DEFAULT_MAX_RUN_MS = { run: 2 * 3_600_000, migrate: 24 * 3_600_000 } as const;
 const DEFAULT_STOP_GRACE_MS = 15_000;
+/** A skipped case is mentioned in a report at most this often. */
+const SKIP_REPORT_INTERVAL_MS = 24 * 3_600_000;
 
 function duration(ms: number): string {
   if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1).replace(/\.0$/, "")} h`;
@@ -250,13 +252,14 @@ export class EngineRun {
     const scope: ViewScope = { settings, directory };
     const refine = refineOnlyoffice(directory);
 
-    const [links, pending, journal, tombstones, previousScanAt, comparedGroups] = await Promise.all([
+    const [links, pending, journal, tombstones, previousScanAt, comparedGroups, skips] = await Promise.all([
       store.listLinks({ bases: false }),
       store.listConflicts({ status: "pending" }),
       store.listPendingJournal(),
       store.listTombstones(),
       store.getMeta(META_PREVIOUS_SCAN),
       store.getMeta(META_GROUPS),
+      store.listSkips(),
     ]);
     // What an unchanged pair needs of its link is its ids and base hash (one string, as both
     // sides share one view). A pair that changes gets its full link, times included, from loadBases.
@@ -293,6 +296,7 @@ export class EngineRun {
     await this.loadBases(links, pendingPlannrIds);
     const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" });
     this.warnings.push(...pairing.issues);
+    await this.quarantine(skips, pairing);
     const rebuiltAt = await this.rebuildGuard(links.length, pairing, scanStartedAt);
     const pendingByPair = new Map<string, Conflict[]>();
     for (const c of pending) pendingByPair.set(c.plannrId, [...(pendingByPair.get(c.plannrId) ?? []), c]);
@@ -396,6 +400,48 @@ export class EngineRun {
       linksAdded: result.linksAdded,
       linksRemoved: result.linksRemoved,
     });
+  }
+
+  /** Records (`side:id`) a person took out of the sync, with their partners: never planned, never reported as errors. */
+  private readonly skipped = new Set<string>();
+
+  private quiet(issue: RecordIssue): boolean {
+    return issue.record !== null && this.skipped.has(`${issue.side}:${issue.record}`);
+  }
+
+  /**
+   * The quarantine (`case-sync skip`): a case that can never be synced (no client to give it, a
+   * value the other side refuses) would make every run exit 3 for ever. A skipped case and its
+   * partner are left out of the plan and their errors out of the exit code; the run says so at
+   * most once a day, so the skip stays visible without raising the alarm.
+   */
+  private async quarantine(skips: readonly Skip[], pairing: Pairing): Promise<void> {
+    if (skips.length === 0) return;
+    for (const skip of skips) this.skipped.add(`${skip.side}:${skip.id}`);
+    const held = (side: Side, id: string) => this.skipped.has(`${side}:${id}`);
+    pairing.pairs = pairing.pairs.filter((pair) => {
+      if (!held("plannr", pair.plannrId) && !held("onlyoffice", pair.onlyofficeId)) return true;
+      this.skipped.add(`plannr:${pair.plannrId}`).add(`onlyoffice:${pair.onlyofficeId}`);
+      return false;
+    });
+    pairing.stampRepairs = pairing.stampRepairs.filter((r) => !held("plannr", r.plannrId) && !held("onlyoffice", r.onlyofficeId));
+    pairing.unlinkedPlannr = pairing.unlinkedPlannr.filter((r) => !held("plannr", r.id));
+    pairing.unlinkedOnlyoffice = pairing.unlinkedOnlyoffice.filter((r) => !held("onlyoffice", r.id));
+    const now = this.clock.now();
+    for (const skip of skips) {
+      const present = this.snapshots[skip.side]?.records.has(skip.id) ?? false;
+      const due = skip.reportedAt === null || now.getTime() - Date.parse(skip.reportedAt) >= SKIP_REPORT_INTERVAL_MS;
+      if (!present || !due) continue;
+      this.warnings.push({
+        severity: "warning",
+        side: skip.side,
+        record: null,
+        field: null,
+        code: "CS_STATE",
+        message: `${skip.side} case ${skip.id} is skipped by hand since ${skip.at}${skip.reason === "" ? "" : ` (${skip.reason})`}: it is not synced; case-sync unskip ${skip.id} brings it back`,
+      });
+      if (this.writes) await this.deps.store.putSkip({ ...skip, reportedAt: now.toISOString() });
+    }
   }
 
   private allowCreateAfterRebuild(): boolean {
@@ -528,8 +574,8 @@ export class EngineRun {
       ...(parts.partners ? { partners: parts.partners } : {}),
       plan: parts.plan ?? null,
       conflicts: parts.conflicts ?? [],
-      errors: this.issues,
-      warnings: this.warnings,
+      errors: this.issues.filter((i) => !this.quiet(i)),
+      warnings: this.warnings.filter((i) => !this.quiet(i)),
       breakers: parts.breakers ?? null,
       abort: abort === null ? null : { code: abort.code, message: abort.message, ...(abort.side ? { side: abort.side } : {}) },
       linksTotal: parts.linksTotal ?? 0,
@@ -539,11 +585,22 @@ export class EngineRun {
     });
     this.logger.info({ runId: this.runId, exitCode: report.exitCode, durationMs: report.durationMs, abort: report.abort?.code }, "run finished");
     if (this.writes && abort?.code !== "CS_LOCKED") {
-      const summary = { exitCode: report.exitCode, conflicts: report.conflicts.length, errors: report.errors.length, plannr: report.sides.plannr.operations, onlyoffice: report.sides.onlyoffice.operations };
+      const summary = { exitCode: report.exitCode, conflicts: report.conflicts.length, errors: report.errors.length, plannr: report.sides.plannr.operations, onlyoffice: report.sides.onlyoffice.operations, why: reasonsOf(report) };
       await this.deps.store.finishRun(this.runId, report.finishedAt, report.exitCode, summary).catch(() => undefined);
     }
     return report;
   }
+}
+
+/** Why a run needs a person, in a few lines, for `status` (the report itself has everything). */
+function reasonsOf(report: RunReport): string[] {
+  const lines: string[] = [];
+  if (report.abort !== null) lines.push(`aborted: ${report.abort.code} ${report.abort.message}`);
+  const waiting = report.conflicts.filter((c) => c.state !== "settled").length;
+  if (waiting > 0) lines.push(`${waiting} conflict(s) waiting for you (case-sync conflicts list)`);
+  for (const e of report.errors.slice(0, 5)) lines.push(`${e.side ?? "-"} ${e.record ?? "-"}${e.field === null ? "" : ` ${e.field}`}: ${e.code} ${e.message}`.slice(0, 300));
+  if (report.errors.length > 5) lines.push(`and ${report.errors.length - 5} more record error(s): see the run's --json report`);
+  return lines;
 }
 
 export function runEngine(deps: EngineDeps, mode: RunMode, signal?: AbortSignal): Promise<RunReport> {

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { CaseSyncError } from "../core/errors.js";
 import type { CrmAdapter, StateStore } from "../core/ports.js";
 import { META_REBUILT_AT } from "../engine/run.js";
-import type { AuditEntry, Conflict, JournalEntry, Link, PairIdentity, Run, Tombstone } from "../core/state.js";
+import type { AuditEntry, Conflict, JournalEntry, Link, PairIdentity, Run, Skip, Tombstone } from "../core/state.js";
 
 export interface Status {
   identity: PairIdentity | null;
@@ -20,6 +20,8 @@ export interface Status {
    * then are still withheld from copying (`sync --allow-create-after-rebuild` lifts it); else null.
    */
   rebuiltAt: string | null;
+  /** Cases taken out of the sync by hand (`case-sync skip`). */
+  skips: Skip[];
   store: string;
 }
 
@@ -35,7 +37,7 @@ export async function withLock<T>(store: StateStore, what: string, action: () =>
 }
 
 export async function readStatus(store: StateStore): Promise<Status> {
-  const [identity, links, runs, conflicts, tombstones, pendingCreates, rebuiltAt] = await Promise.all([
+  const [identity, links, runs, conflicts, tombstones, pendingCreates, rebuiltAt, skips] = await Promise.all([
     store.getIdentity(),
     store.countLinks(),
     store.listRuns(10),
@@ -43,8 +45,9 @@ export async function readStatus(store: StateStore): Promise<Status> {
     store.listTombstones(),
     store.listPendingJournal(),
     store.getMeta(META_REBUILT_AT),
+    store.listSkips(),
   ]);
-  return { identity, links, runs, conflicts, tombstones, pendingCreates, rebuiltAt: rebuiltAt || null, store: store.describe() };
+  return { identity, links, runs, conflicts, tombstones, pendingCreates, rebuiltAt: rebuiltAt || null, skips, store: store.describe() };
 }
 
 export async function resolveConflict(store: StateStore, id: string, take: "plannr" | "onlyoffice" | "base"): Promise<Conflict> {
@@ -96,6 +99,29 @@ export async function unlinkByHand(store: StateStore, onlyoffice: CrmAdapter, pl
     await onlyoffice.setStamp(link.onlyofficeId, null);
     return link;
   });
+}
+
+/** Plannr ids are uuids, ONLYOFFICE ids whole numbers: the id says its side. */
+export function sideOfId(id: string): "plannr" | "onlyoffice" {
+  return /^\d+$/.test(id.trim()) ? "onlyoffice" : "plannr";
+}
+
+/**
+ * Takes one case (and, through its link, its partner) out of the sync: a case that can never be
+ * copied or written no longer makes every run exit 3; runs mention it once a day.
+ */
+export async function skipCase(store: StateStore, id: string, reason: string): Promise<Skip> {
+  if (id.trim() === "") throw new CaseSyncError("CS_USAGE", "skip needs a Plannr uuid or an ONLYOFFICE case id");
+  const skip: Skip = { side: sideOfId(id), id: id.trim(), reason: reason.trim(), at: new Date().toISOString(), reportedAt: null };
+  await withLock(store, "skip", () => store.putSkip(skip));
+  return skip;
+}
+
+export async function unskipCase(store: StateStore, id: string): Promise<void> {
+  const side = sideOfId(id);
+  const known = (await store.listSkips()).some((s) => s.side === side && s.id === id.trim());
+  if (!known) throw new CaseSyncError("CS_USAGE", `${id} is not skipped (case-sync status lists the skipped cases)`);
+  await withLock(store, "unskip", () => store.removeSkip(side, id.trim()));
 }
 
 export async function readHistory(store: StateStore, id: string): Promise<AuditEntry[]> {
