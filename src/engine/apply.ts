@@ -13,7 +13,7 @@ import { nextBase, type NextBase } from "./diff.js";
 import type { Pairing } from "./links.js";
 import { baseHashOf, conflictFindings, encodePair, type ConflictFinding, type CreateWork, type DeleteWork, type PairWork } from "./plan.js";
 import { summarize } from "./snapshot.js";
-import { groupEquals, viewValue, type ViewScope } from "./view.js";
+import { auditValue, groupEquals, viewValue, type ViewScope } from "./view.js";
 
 export interface ApplyContext {
   runId: string;
@@ -322,11 +322,6 @@ export class Applier {
   }
 }
 
-function auditValue(scope: ViewScope, group: string, c: Case): unknown {
-  // The status as a whole (the audit shows the name even when ONLYOFFICE carries only the flag).
-  if (group === "status") return c.status;
-  return viewValue(scope, group as Parameters<typeof viewValue>[1], c) ?? null;
-}
 
 /**
  * The base after a create: what the new record really holds. Where it reads as the target, that

@@ -22,6 +22,7 @@ import { buildPlan, type Plan } from "./plan.js";
 import { buildReport, planItems } from "./report.js";
 import { summarize, takeSnapshot, type RecordSummary, type Snapshot } from "./snapshot.js";
 import { planDrift, type SavedPlan } from "./saved-plan.js";
+import { undoRun } from "./undo.js";
 import type { ViewScope } from "./view.js";
 
 export interface EngineDeps {
@@ -59,7 +60,8 @@ export interface EngineDeps {
 export type RunMode =
   | { kind: "sync"; dryRun: boolean; allowMassDelete: boolean; allowMassCreate: boolean; allowCreateAfterRebuild?: boolean; expectedPlan?: SavedPlan }
   | { kind: "plan" }
-  | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null; allowCreateAfterRebuild?: boolean };
+  | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null; allowCreateAfterRebuild?: boolean }
+  | { kind: "undo"; runId: string; dryRun: boolean };
 
 const DEFAULT_LOCK_TTL_MS = 60_000;
 export const DEFAULT_MAX_RUN_MS = { run: 2 * 3_600_000, migrate: 24 * 3_600_000 } as const;
@@ -109,11 +111,13 @@ export class EngineRun {
   private readonly requestsAtStart: Record<Side, number>;
 
   private get writes(): boolean {
-    return this.mode.kind === "sync" ? !this.mode.dryRun : this.mode.kind === "migrate" ? !this.mode.dryRun : false;
+    return this.mode.kind === "plan" ? false : !this.mode.dryRun;
   }
 
   private command(): string {
-    return this.mode.kind === "migrate" ? `migrate --from ${this.mode.from}` : this.mode.kind;
+    if (this.mode.kind === "migrate") return `migrate --from ${this.mode.from}`;
+    if (this.mode.kind === "undo") return `undo ${this.mode.runId}`;
+    return this.mode.kind;
   }
 
   private maxRunTimeMs(): number {
@@ -251,6 +255,7 @@ export class EngineRun {
     const settings = deriveSettings(mapping);
     const scope: ViewScope = { settings, directory };
     const refine = refineOnlyoffice(directory);
+    if (this.mode.kind === "undo") return this.undo(this.mode.runId, scope, refine);
 
     const [links, pending, journal, tombstones, previousScanAt, comparedGroups, skips] = await Promise.all([
       store.listLinks({ bases: false }),
@@ -442,6 +447,32 @@ export class EngineRun {
       });
       if (this.writes) await this.deps.store.putSkip({ ...skip, reportedAt: now.toISOString() });
     }
+  }
+
+  /** `case-sync undo <run>` (SPEC §11): the run's writes taken back where nothing moved since. */
+  private async undo(runId: string, scope: ViewScope, refine: (r: CaseRecord) => CaseRecord): Promise<RunReport> {
+    const { store } = this.deps;
+    const runs = (await store.listRuns(1_000)).filter((r) => r.id !== this.runId);
+    const matches = runs.filter((r) => r.id === runId || (runId.length >= 6 && r.id.startsWith(runId)));
+    const target = matches.length === 1 ? matches[0] : undefined;
+    if (target === undefined) {
+      const why = matches.length > 1 ? `several runs start with ${runId}: give more of the id` : `no run ${runId} in this state (case-sync status lists the last runs with their ids)`;
+      throw new CaseSyncError("CS_USAGE", why);
+    }
+    const entries = await store.listAuditByRun(target.id);
+    this.warnings.push({
+      severity: "warning",
+      side: "plannr",
+      record: null,
+      field: null,
+      code: "CS_STATE",
+      message: `undo of ${target.command} run ${target.id} (${target.startedAt}): a restored value is a change on the side it is written to, so the next sync carries it to the other side too; the bases stay what that run wrote`,
+    });
+    const result = await undoRun({ scope, adapters: { plannr: this.deps.plannr, onlyoffice: this.deps.onlyoffice }, store, refine, runId: this.runId, now: () => this.clock.now(), dryRun: !this.writes }, entries);
+    this.issues.push(...result.issues.filter((i) => i.severity === "error"));
+    this.warnings.push(...result.issues.filter((i) => i.severity === "warning"));
+    this.logger.info({ undone: target.id, restored: result.restored, deleted: result.deleted }, "undo finished");
+    return this.finish({ ops: result.ops, linksTotal: await store.countLinks() });
   }
 
   private allowCreateAfterRebuild(): boolean {

@@ -25,6 +25,12 @@ export function viewValue(scope: ViewScope, group: FieldGroup, c: Case): unknown
   }
 }
 
+/** What the audit holds for a group: the status as a whole (its name even where ONLYOFFICE has only the flag), people as carried. */
+export function auditValue(scope: ViewScope, group: string, c: Case): unknown {
+  if (group === "status") return c.status;
+  return viewValue(scope, group as FieldGroup, c) ?? null;
+}
+
 export function groupEquals(scope: ViewScope, group: FieldGroup, a: Case, b: Case): boolean {
   return sameContent(viewValue(scope, group, a), viewValue(scope, group, b));
 }
