@@ -70,6 +70,7 @@ export class OnlyofficeAdapter implements CrmAdapter {
       connection: options.connection,
       profile: onlyofficeProfile(options.mapping, http.concurrency),
       timeoutMs: http.timeoutMs,
+      maxResponseBytes: http.maxResponseBytes,
       requestBudget: http.requestBudget,
       logger: this.logger,
       clock: options.clock ?? systemClock,
@@ -207,9 +208,12 @@ export class OnlyofficeAdapter implements CrmAdapter {
     return this.client.requestCount();
   }
 
-  /** A new run: the circuit breaker and the request budget start afresh (SPEC §5). */
-  beginRun(): void {
-    this.client.beginRun();
+  /**
+   * A new run: the circuit breaker and the request budget start afresh (SPEC §5). When `signal`
+   * aborts, the run's reads are cancelled at once and nothing is retried (issue 9 item 2).
+   */
+  beginRun(signal?: AbortSignal): void {
+    this.client.beginRun(signal);
   }
 
   /** The integration user, with the admin flag `check` verifies (SPEC §4.8). */

@@ -38,7 +38,10 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; id: string | nu
 export interface OnlyofficeClientOptions {
   connection: OnlyofficeConnection;
   profile: OnlyofficeProfile;
+  /** Total deadline of one attempt, headers and body included. */
   timeoutMs: number;
+  /** Largest answer accepted, in bytes (default in src/transport/http.ts: 64 MiB). */
+  maxResponseBytes?: number | undefined;
   requestBudget: number;
   logger: Logger;
   clock: Clock;
@@ -86,6 +89,7 @@ export class OnlyofficeClient {
       headers: () => this.auth.headers(),
       secrets: () => this.auth.secrets(),
       timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
       concurrency: options.profile.concurrency,
       rateLimit: options.profile.rateLimit,
       retry: options.retry,
@@ -97,9 +101,12 @@ export class OnlyofficeClient {
     });
   }
 
-  /** A new run on a reused client: the side's circuit closes and its per-run counts restart. */
-  beginRun(): void {
-    this.http.beginRun();
+  /**
+   * A new run on a reused client: the side's circuit closes and its per-run counts restart. When
+   * `signal` aborts, the run's reads are cancelled at once and nothing is retried (transport/http.ts).
+   */
+  beginRun(signal?: AbortSignal): void {
+    this.http.beginRun(signal);
   }
 
   requestCount(): number {
@@ -253,7 +260,17 @@ export class OnlyofficeClient {
         // left as text: the envelope check below names it
       }
     }
-    const envelope = this.parse(name, EnvelopeSchema, camelizeKeys(body), record, "");
+    let camel: unknown;
+    try {
+      camel = camelizeKeys(body);
+    } catch (error) {
+      // Past the depth cap: say which endpoint answered it (the transport refuses parsed bodies
+      // this deep already; this catches one that arrived as text and was parsed here).
+      if (!(error instanceof CaseSyncError)) throw error;
+      const label = endpointLabel(ENDPOINTS[name]);
+      throw new CaseSyncError(error.code, `${label} answered ${error.message}: refused unread`, { side: "onlyoffice", record, field: "body", endpoint: label });
+    }
+    const envelope = this.parse(name, EnvelopeSchema, camel, record, "");
     if (envelope.status !== 0 || envelope.error !== undefined) {
       const code = envelope.statusCode !== undefined && envelope.statusCode >= 400 ? envelope.statusCode : 500;
       const context: CallContext = { side: "onlyoffice", endpoint: endpointLabel(ENDPOINTS[name]), record, secrets: this.auth.secrets() };

@@ -6,34 +6,41 @@
 // - generated-docs examples show an access list of user objects, the API takes GUID strings, and
 //   the XML form collapses one-element lists to one object: all three are accepted.
 import { z } from "zod";
+import { CaseSyncError } from "../../src/core/errors.js";
+import { MAX_JSON_DEPTH } from "../../src/transport/json-depth.js";
 
 /**
  * Lower-cases the first letter of every object key, at every depth (`IsClosed` → `isClosed`).
  * What is already camelCase (the real server's wire format) is returned as it is, not copied:
  * a 1,000-case page is large, and a copy of it is garbage the moment it is made.
+ *
+ * Depth-capped (issue 9 item 7): a hostile answer nested 200,000 levels deep would overflow the
+ * stack of this walk; past MAX_JSON_DEPTH levels (real answers nest fewer than ten) it throws
+ * CS_SCHEMA instead, which the client names with its endpoint.
  */
-export function camelizeKeys(value: unknown): unknown {
+export function camelizeKeys(value: unknown, depth = 1): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (depth > MAX_JSON_DEPTH) {
+    throw new CaseSyncError("CS_SCHEMA", `JSON nested deeper than ${MAX_JSON_DEPTH} levels, the depth cap`, { side: "onlyoffice", field: "body" });
+  }
   if (Array.isArray(value)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < value.length; i += 1) {
       const member: unknown = value[i];
-      const camel = camelizeKeys(member);
+      const camel = camelizeKeys(member, depth + 1);
       if (camel !== member) (out ??= [...(value as unknown[])])[i] = camel;
     }
     return out ?? value;
   }
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value);
-    let changed = false;
-    const converted = entries.map(([key, member]) => {
-      const camelKey = key.charAt(0).toLowerCase() + key.slice(1);
-      const camel = camelizeKeys(member);
-      if (camelKey !== key || camel !== member) changed = true;
-      return [camelKey, camel] as const;
-    });
-    return changed ? Object.fromEntries(converted) : value;
-  }
-  return value;
+  const entries = Object.entries(value);
+  let changed = false;
+  const converted = entries.map(([key, member]) => {
+    const camelKey = key.charAt(0).toLowerCase() + key.slice(1);
+    const camel = camelizeKeys(member, depth + 1);
+    if (camelKey !== key || camel !== member) changed = true;
+    return [camelKey, camel] as const;
+  });
+  return changed ? Object.fromEntries(converted) : value;
 }
 
 /** A numeric id; a numeric string is tolerated (form-style serialisers). */

@@ -60,6 +60,7 @@ export class PlannrAdapter implements CrmAdapter {
       connection: options.connection,
       profile: plannrProfile(options.mapping, { concurrency: options.http?.concurrency, rateLimit: options.rateLimit }),
       timeoutMs: options.http?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxResponseBytes: options.http?.maxResponseBytes,
       requestBudget: options.http?.requestBudget ?? 0,
       logger: this.logger,
       clock: options.clock ?? systemClock,
@@ -249,9 +250,12 @@ export class PlannrAdapter implements CrmAdapter {
     return this.client.requestCount();
   }
 
-  /** A new run: the circuit breaker and the request budget start afresh (SPEC §5). */
-  beginRun(): void {
-    this.client.beginRun();
+  /**
+   * A new run: the circuit breaker and the request budget start afresh (SPEC §5). When `signal`
+   * aborts, the run's reads are cancelled at once and nothing is retried (issue 9 item 2).
+   */
+  beginRun(signal?: AbortSignal): void {
+    this.client.beginRun(signal);
   }
 
   /** Releases the keep-alive sockets. */

@@ -26,7 +26,10 @@ export type PageEvent<T> =
 export interface PlannrClientOptions {
   connection: PlannrConnection;
   profile: PlannrProfile;
+  /** Total deadline of one attempt, headers and body included. */
   timeoutMs: number;
+  /** Largest answer accepted, in bytes (default in src/transport/http.ts: 64 MiB). */
+  maxResponseBytes?: number | undefined;
   requestBudget: number;
   logger: Logger;
   clock: Clock;
@@ -81,6 +84,7 @@ export class PlannrClient {
       }),
       secrets: () => [connection.token],
       timeoutMs: options.timeoutMs,
+      maxResponseBytes: options.maxResponseBytes,
       concurrency: options.profile.concurrency,
       rateLimit: options.profile.rateLimit,
       retry: options.retry,
@@ -91,9 +95,12 @@ export class PlannrClient {
     });
   }
 
-  /** A new run on a reused client: the side's circuit closes and its per-run counts restart. */
-  beginRun(): void {
-    this.http.beginRun();
+  /**
+   * A new run on a reused client: the side's circuit closes and its per-run counts restart. When
+   * `signal` aborts, the run's reads are cancelled at once and nothing is retried (transport/http.ts).
+   */
+  beginRun(signal?: AbortSignal): void {
+    this.http.beginRun(signal);
   }
 
   requestCount(): number {

@@ -56,6 +56,8 @@ export const HttpOptionsSchema = z
     concurrency: z.number().int().min(1).max(64).default(8),
     /** Stop a run (exit 4) after this many requests to one side; 0 = no budget. */
     requestBudget: z.number().int().min(0).default(0),
+    /** Largest answer accepted, in bytes; absent: the transport's default (64 MiB). */
+    maxResponseBytes: z.number().int().positive().optional(),
   })
   .strict();
 export type HttpOptions = z.infer<typeof HttpOptionsSchema>;

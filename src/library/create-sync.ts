@@ -61,11 +61,16 @@ export function createSync(options: CreateSyncOptions): CaseSync {
     ...(http.timeoutMs === undefined ? {} : { timeoutMs: http.timeoutMs }),
     ...(http.concurrency === undefined ? {} : { concurrency: http.concurrency }),
     ...(http.requestBudget === undefined ? {} : { requestBudget: http.requestBudget }),
+    ...(http.maxResponseBytes === undefined ? {} : { maxResponseBytes: http.maxResponseBytes }),
   };
+  if (options.allowInsecureHttp !== undefined && typeof options.allowInsecureHttp !== "boolean") {
+    throw new CaseSyncError("CS_CONFIG", "invalid allowInsecureHttp: must be true or false", { field: "allowInsecureHttp" });
+  }
+  const policy = { allowInsecureHttp: options.allowInsecureHttp === true };
   const plannr: CrmAdapter = isAdapter(options.plannr)
     ? options.plannr
     : createPlannrAdapter({
-        connection: parsePlannrConnection(options.plannr),
+        connection: parsePlannrConnection(options.plannr, policy),
         mapping,
         http: httpOptions,
         logger,
@@ -73,7 +78,7 @@ export function createSync(options: CreateSyncOptions): CaseSync {
       });
   const onlyoffice: CrmAdapter = isAdapter(options.onlyoffice)
     ? options.onlyoffice
-    : createOnlyofficeAdapter({ connection: parseOnlyofficeConnection(options.onlyoffice), mapping, http: httpOptions, logger });
+    : createOnlyofficeAdapter({ connection: parseOnlyofficeConnection(options.onlyoffice, policy), mapping, http: httpOptions, logger });
   if (options.store !== undefined && typeof options.store !== "string" && !isStore(options.store)) {
     throw new CaseSyncError("CS_CONFIG", "store must be a StateStore, a SQLite file path or a postgres:// URL", { field: "store" });
   }

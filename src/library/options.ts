@@ -13,7 +13,17 @@ export interface CreateSyncOptions {
   /** A StateStore, a SQLite file path, or a postgres:// URL; default `./.case-sync/state.db`. */
   store?: StateStore | string;
   logger?: Logger;
-  http?: { timeoutMs?: number; concurrency?: number; requestBudget?: number };
+  /**
+   * `timeoutMs`: the total deadline of one request attempt, headers and body included (default
+   * 30 s); `maxResponseBytes`: the largest answer accepted (default 64 MiB), a larger one is an
+   * error and is not retried.
+   */
+  http?: { timeoutMs?: number; concurrency?: number; requestBudget?: number; maxResponseBytes?: number };
+  /**
+   * Accept `http://` base URLs for hosts other than loopback (127.0.0.0/8, ::1, localhost). Off by
+   * default: the token (or password) would travel in clear. The CLI's `--allow-insecure-http`.
+   */
+  allowInsecureHttp?: boolean;
   onProgress?: (event: ProgressEvent) => void;
   /** Plannr's rate limit override (tests and benchmarks against the sandbox). */
   plannrRateLimit?: { limit: number; windowMs: number };
@@ -70,6 +80,7 @@ export const HttpSchema = z
     timeoutMs: z.number().int().positive().optional(),
     concurrency: z.number().int().min(1).max(64).optional(),
     requestBudget: z.number().int().min(0).optional(),
+    maxResponseBytes: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -89,10 +100,43 @@ export function parseOption<T>(schema: z.ZodType<T>, value: unknown, what: strin
   throw new CaseSyncError("CS_CONFIG", `invalid ${what}: ${issues.join("; ")}`, { field: [what, ...(result.error.issues[0]?.path.map(String) ?? [])].join(".") });
 }
 
-export function parsePlannrConnection(value: unknown): PlannrConnection {
-  return parseOption(PlannrConnectionSchema, value, "plannr");
+export interface ConnectionPolicy {
+  /** Accept `http://` for a host that is not loopback (the credentials then travel in clear). */
+  allowInsecureHttp?: boolean | undefined;
 }
 
-export function parseOnlyofficeConnection(value: unknown): OnlyofficeConnection {
-  return parseOption(OnlyofficeConnectionSchema, value, "onlyoffice");
+/** 127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  // WHATWG URL has already normalised the host: `127.1` → `127.0.0.1`, `[0:0::1]` → `[::1]`, lower case.
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Refuses a plain-`http://` base URL for a host that is not loopback (issue 9 item 6): every
+ * request carries the token (Plannr's Bearer token, ONLYOFFICE's token or login password), so a
+ * typo in the scheme would send it in clear. The sandbox and local tests use http://127.0.0.1.
+ */
+export function assertSecureBaseUrl(baseUrl: string, what: "plannr" | "onlyoffice", policy: ConnectionPolicy = {}): void {
+  const url = new URL(baseUrl);
+  if (url.protocol !== "http:" || policy.allowInsecureHttp === true || isLoopbackHost(url.hostname)) return;
+  const secret = what === "plannr" ? "the Plannr token" : "the ONLYOFFICE token or password";
+  throw new CaseSyncError(
+    "CS_CONFIG",
+    `invalid ${what}: ${what}.baseUrl: http:// is refused for ${url.host}: ${secret} would travel in clear; use https://, or allow it knowingly with --allow-insecure-http (library option allowInsecureHttp: true)`,
+    { field: `${what}.baseUrl` },
+  );
+}
+
+export function parsePlannrConnection(value: unknown, policy: ConnectionPolicy = {}): PlannrConnection {
+  const connection = parseOption(PlannrConnectionSchema, value, "plannr");
+  assertSecureBaseUrl(connection.baseUrl, "plannr", policy);
+  return connection;
+}
+
+export function parseOnlyofficeConnection(value: unknown, policy: ConnectionPolicy = {}): OnlyofficeConnection {
+  const connection = parseOption(OnlyofficeConnectionSchema, value, "onlyoffice");
+  assertSecureBaseUrl(connection.baseUrl, "onlyoffice", policy);
+  return connection;
 }

@@ -28,7 +28,7 @@ export type Outcome =
   | "ok"
   /** Transport trouble that outlived the retries: network, timeout, 408, 429, 500, 502–504. */
   | "failed"
-  /** Nothing was learnt: never sent (budget spent, circuit already open). */
+  /** Nothing was learnt: never sent (budget spent, circuit already open) or cancelled by the run's stop. */
   | "none";
 
 /**
@@ -39,7 +39,8 @@ export type Outcome =
  */
 export function outcomeOf(error: unknown): Outcome {
   if (!(error instanceof CaseSyncError)) return "none";
-  if (error.code === "CS_CIRCUIT" || error.code === "CS_BUDGET") return "none";
+  // A request the run's own stop cancelled says nothing about the side.
+  if (error.code === "CS_CIRCUIT" || error.code === "CS_BUDGET" || error.code === "CS_INTERRUPTED") return "none";
   return error.retryable ? "failed" : "ok";
 }
 

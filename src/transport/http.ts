@@ -1,9 +1,17 @@
-// One axios instance per side (keep-alive agents, a timeout on every call), wrapped by the
-// stacked policies of SPEC §5: concurrency bound → retry for idempotent endpoints → per attempt:
-// circuit breaker, request budget, rate limiter → one typed error per failure. The breaker sees
-// each request's outcome after its retries and, once open, refuses every further request of the
-// side (circuit.ts). Adapters call `request` with a description of the endpoint taken from their
-// profile; nothing here knows either CRM.
+// One axios instance per side (keep-alive agents), wrapped by the stacked policies of SPEC §5:
+// concurrency bound → retry for idempotent endpoints → per attempt: circuit breaker, request budget,
+// rate limiter, deadline → one typed error per failure. The breaker sees each request's outcome
+// after its retries and, once open, refuses every further request of the side (circuit.ts).
+// Adapters call `request` with a description of the endpoint taken from their profile; nothing
+// here knows either CRM.
+//
+// What a hostile or broken upstream gets (issue 9): every attempt has a total deadline covering
+// connect, headers and the whole body (axios's `timeout` is an idle-socket timer: a server that
+// answers one byte a second never trips it); the run's abort signal cancels reads in flight at
+// once, and nothing is retried after it; a body past the size cap is dropped while it streams
+// (axios counts decompressed bytes, so a gzip bomb is cut too) and not retried; an answer nested
+// deeper than MAX_JSON_DEPTH is refused before anything walks it; redirects are not followed.
+import { getMaxListeners, setMaxListeners } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosInstance } from "axios";
@@ -12,6 +20,18 @@ import { CaseSyncError, type Side } from "../core/errors.js";
 import { silentLogger, systemClock, type Clock, type Logger } from "../core/ports.js";
 import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitPolicy } from "./circuit.js";
 import { errorFromNetwork, errorFromResponse, type CallContext } from "./errors.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.js";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  deadlineError,
+  interruptedError,
+  isRequestTooLarge,
+  isResponseTooLarge,
+  redirectError,
+  requestTooLargeError,
+  tooDeepError,
+  tooLargeError,
+} from "./limits.js";
 import { RateLimiter, type RateLimitPolicy } from "./rate-limiter.js";
 import { redactText, registerSecret } from "./redact.js";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry.js";
@@ -50,7 +70,10 @@ export interface HttpClientOptions {
   /** Headers on every request (auth included: they are registered as secrets). */
   headers: () => Record<string, string>;
   secrets: () => readonly string[];
+  /** Total deadline of one attempt, headers and body included (each retry gets a fresh one). */
   timeoutMs: number;
+  /** Largest response (and request) body accepted, in bytes (default 64 MiB). */
+  maxResponseBytes?: number | undefined;
   concurrency: number;
   rateLimit?: RateLimitPolicy | undefined;
   retry?: RetryPolicy | undefined;
@@ -67,9 +90,12 @@ export interface HttpClient {
   request(request: HttpRequest): Promise<HttpResponse>;
   /**
    * A new run on a reused client (`--watch`): the circuit closes and the per-run counts (breaker,
-   * request budget) start from zero. `requestCount` stays cumulative: callers take deltas.
+   * request budget) start from zero. `requestCount` stays cumulative: callers take deltas. Every
+   * request of the run carries `signal`: when it aborts, reads in flight are cancelled at once and
+   * queued reads are not sent (CS_INTERRUPTED); nothing is retried; a write in flight finishes.
+   * A stopped run's signal stays in force until the next `beginRun`.
    */
-  beginRun(): void;
+  beginRun(signal?: AbortSignal): void;
   /** Requests sent since the client was made (each retry attempt counts). */
   requestCount(): number;
   limiterWaitMs(): number;
@@ -93,9 +119,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const logger = (options.logger ?? silentLogger).child({ side: options.side });
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: Math.max(options.concurrency, 1) });
   const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: Math.max(options.concurrency, 1) });
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const instance: AxiosInstance = axios.create({
     baseURL: options.baseUrl,
-    timeout: options.timeoutMs,
+    // No axios `timeout`: it only fires on an idle socket. The per-attempt deadline below covers all.
     httpAgent,
     httpsAgent,
     // Status handling is ours: every non-2xx becomes one typed error below.
@@ -104,6 +131,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
     maxRedirects: 0,
     proxy: false,
+    // Counted while the body streams, after decompression; past it axios drops the socket.
+    maxContentLength: maxBytes,
+    maxBodyLength: maxBytes,
   });
   const limit = pLimit(Math.max(options.concurrency, 1));
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit, clock) : null;
@@ -111,8 +141,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const circuit = new CircuitBreaker(options.side, { ...DEFAULT_CIRCUIT, ...options.circuit });
   let count = 0;
   let countAtRunStart = 0;
+  let runSignal: AbortSignal | undefined;
 
-  async function sendOnce(request: HttpRequest, context: CallContext): Promise<HttpResponse> {
+  /**
+   * Once the run's signal aborts, a read is cancelled in flight and never sent again; a write in
+   * flight is left to finish (bounded by its deadline: cutting it would make its outcome unknown)
+   * and is not retried. A write's first attempt still goes out, so that an op in hand finishes its
+   * steps and records itself; the engine starts no new op after the stop.
+   */
+  function stoppedBefore(request: HttpRequest, signal: AbortSignal | undefined, attemptNumber: number): boolean {
+    return signal?.aborted === true && (request.method === "GET" || attemptNumber > 1);
+  }
+
+  async function sendOnce(request: HttpRequest, context: CallContext, signal: AbortSignal | undefined, attemptNumber: number): Promise<HttpResponse> {
+    if (stoppedBefore(request, signal, attemptNumber)) throw interruptedError(context);
     // Checked per attempt: requests queued behind the concurrency bound, and retries of requests
     // in flight, stop as soon as the circuit opens instead of hammering a side that is down.
     circuit.check(request);
@@ -124,38 +166,69 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       });
     }
     const slot = limiter ? await limiter.acquire() : null;
-    count += 1;
-    const started = clock.now().getTime();
-    const headers: Record<string, string> = { Accept: "application/json", ...options.headers(), ...request.headers };
-    let data: unknown = request.body;
-    if (request.form) {
-      headers["Content-Type"] = "application/x-www-form-urlencoded";
-      data = new URLSearchParams(request.form).toString();
-    } else if (request.body !== undefined) {
-      headers["Content-Type"] = "application/json";
-    }
+    // One controller per attempt: the deadline ends it, and so does the run's stop for a read.
+    const cancelOnStop = request.method === "GET" ? signal : undefined;
+    const attempt = new AbortController();
+    let timedOut = false;
+    let timer: NodeJS.Timeout | null = null;
+    const onRunAbort = () => attempt.abort();
     let response;
+    let started = 0;
     try {
+      if (stoppedBefore(request, signal, attemptNumber)) throw interruptedError(context);
+      count += 1;
+      started = clock.now().getTime();
+      const headers: Record<string, string> = { Accept: "application/json", ...options.headers(), ...request.headers };
+      let data: unknown = request.body;
+      if (request.form) {
+        headers["Content-Type"] = "application/x-www-form-urlencoded";
+        data = new URLSearchParams(request.form).toString();
+      } else if (request.body !== undefined) {
+        headers["Content-Type"] = "application/json";
+      }
+      timer = setTimeout(() => {
+        timedOut = true;
+        attempt.abort();
+      }, options.timeoutMs);
+      cancelOnStop?.addEventListener("abort", onRunAbort, { once: true });
       response = await instance.request({
         method: request.method,
         url: `${request.path}${encodeQuery(request.query)}`,
         headers,
         data,
+        signal: attempt.signal,
       });
     } catch (error) {
-      const failure = errorFromNetwork(error, context);
+      if (error instanceof CaseSyncError) throw error;
+      const failure = cancelOnStop?.aborted
+        ? interruptedError(context)
+        : timedOut
+          ? deadlineError(context, options.timeoutMs)
+          : isResponseTooLarge(error)
+            ? tooLargeError(context, maxBytes)
+            : isRequestTooLarge(error)
+              ? requestTooLargeError(context, maxBytes)
+              : errorFromNetwork(error, context);
       logger.debug({ endpoint: request.endpoint, code: failure.code }, "request failed below HTTP");
       throw failure;
     } finally {
+      if (timer !== null) clearTimeout(timer);
+      cancelOnStop?.removeEventListener("abort", onRunAbort);
       if (limiter && slot !== null) limiter.complete(slot);
     }
     const headersOut = response.headers as Record<string, unknown>;
     limiter?.observe(headersOut, response.status);
     logger.trace({ endpoint: request.endpoint, status: response.status, ms: clock.now().getTime() - started }, "request");
-    if (response.status >= 200 && response.status < 300) {
-      return { status: response.status, headers: headersOut, data: response.data as unknown };
+    const ok = response.status >= 200 && response.status < 300;
+    let body = response.data as unknown;
+    if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+      // Refused before anything walks it: a classifier, a log line or a schema would recurse.
+      if (ok) throw tooDeepError(context, response.status);
+      body = `(an error body nested deeper than ${MAX_JSON_DEPTH} levels)`;
     }
-    throw options.classify?.(response.status, response.data, context) ?? errorFromResponse(response.status, response.data, context);
+    if (ok) return { status: response.status, headers: headersOut, data: body };
+    if (response.status >= 300 && response.status < 400) throw redirectError(context, response.status, headersOut.location, options.baseUrl);
+    throw options.classify?.(response.status, body, context) ?? errorFromResponse(response.status, body, context);
   }
 
   return {
@@ -166,11 +239,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         record: request.record,
         secrets: options.secrets(),
       };
+      // The run this request belongs to, even if a new run begins while it waits.
+      const signal = runSignal;
       return limit(async () => {
         try {
-          const response = await withRetry(() => sendOnce(request, context), {
+          const response = await withRetry((attemptNumber) => sendOnce(request, context, signal, attemptNumber), {
             idempotent: request.idempotent,
             policy: retry,
+            signal,
+            // A read's backoff sleep ends at once; a write is only not tried again.
+            interruptible: request.method === "GET",
             onRetry: (error, attempt) => {
               logger.debug(
                 { endpoint: request.endpoint, attempt, code: (error as CaseSyncError).code },
@@ -180,7 +258,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           });
           circuit.record();
           return response;
-        } catch (error) {
+        } catch (caught) {
+          // A read stopped during a backoff sleep: p-retry throws the signal's reason; one error for both.
+          const stopped = request.method === "GET" && signal?.aborted === true && !(caught instanceof CaseSyncError && caught.code === "CS_INTERRUPTED");
+          const error = stopped ? interruptedError(context) : caught;
           const wasOpen = circuit.isOpen();
           circuit.record(error);
           if (!wasOpen && circuit.isOpen()) logger.warn({ endpoint: request.endpoint, ...circuit.snapshot() }, "circuit breaker opened");
@@ -188,9 +269,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         }
       });
     },
-    beginRun() {
+    beginRun(signal) {
       circuit.reset();
       countAtRunStart = count;
+      runSignal = signal;
+      // Each read in flight listens on the run's signal, and so does each read sleeping before a
+      // retry: make room for this side's share, or Node warns of a leak at 11 listeners.
+      if (signal) setMaxListeners(getMaxListeners(signal) + 2 * Math.max(options.concurrency, 1), signal);
     },
     requestCount: () => count,
     limiterWaitMs: () => limiter?.waitedMs() ?? 0,
@@ -201,4 +286,4 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
-export { registerSecret };
+export { DEFAULT_MAX_RESPONSE_BYTES, registerSecret };

@@ -29,21 +29,33 @@ export function shouldRetry(error: unknown, idempotent: boolean): boolean {
 
 /**
  * Runs `call` with backoff and jitter. `onRetry` sees each retried error first (the rate limiter
- * uses it to honour `Retry-After` for every caller, not just this one).
+ * uses it to honour `Retry-After` for every caller, not just this one). Once `signal` aborts no
+ * further attempt starts; when `interruptible`, a backoff sleep also ends at once and a result
+ * that arrives after the abort is dropped (p-retry throws the signal's reason): right for a read,
+ * wrong for a write whose answer must be recorded.
  */
 export async function withRetry<T>(
-  call: () => Promise<T>,
-  options: { idempotent: boolean; policy: RetryPolicy; onRetry?: (error: unknown, attempt: number) => Promise<void> | void },
+  call: (attemptNumber: number) => Promise<T>,
+  options: {
+    idempotent: boolean;
+    policy: RetryPolicy;
+    signal?: AbortSignal | undefined;
+    interruptible?: boolean | undefined;
+    onRetry?: (error: unknown, attempt: number) => Promise<void> | void;
+  },
 ): Promise<T> {
-  if (options.policy.retries === 0) return call();
+  if (options.policy.retries === 0) return call(1);
+  const { signal } = options;
+  const retryable = (error: unknown) => shouldRetry(error, options.idempotent) && signal?.aborted !== true;
   return pRetry(call, {
+    ...(signal !== undefined && options.interruptible === true ? { signal } : {}),
     retries: options.policy.retries,
     minTimeout: options.policy.minDelayMs,
     maxTimeout: options.policy.maxDelayMs,
     randomize: true,
-    shouldRetry: ({ error }) => shouldRetry(error, options.idempotent),
+    shouldRetry: ({ error }) => retryable(error),
     onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-      if (retriesLeft > 0 && shouldRetry(error, options.idempotent)) await options.onRetry?.(error, attemptNumber);
+      if (retriesLeft > 0 && retryable(error)) await options.onRetry?.(error, attemptNumber);
     },
   });
 }

@@ -98,9 +98,9 @@ describe("createSync embedded with its own store and logger", () => {
   });
 
   it("validates every input, naming the field", async () => {
-    const base = { plannr: { baseUrl: "http://x", token: "t", accountUuid: "a" }, onlyoffice: { baseUrl: "http://y", token: "t" }, mapping: { onlyoffice: { linkField: 1 } }, store };
+    const base = { plannr: { baseUrl: "https://x", token: "t", accountUuid: "a" }, onlyoffice: { baseUrl: "https://y", token: "t" }, mapping: { onlyoffice: { linkField: 1 } }, store };
     expect(() => createSync({ ...base, plannr: { baseUrl: "not a url", token: "t", accountUuid: "a" } })).toThrow(/plannr\.baseUrl/);
-    expect(() => createSync({ ...base, onlyoffice: { baseUrl: "http://y" } })).toThrow(/ONLYOFFICE_TOKEN|username/);
+    expect(() => createSync({ ...base, onlyoffice: { baseUrl: "https://y" } })).toThrow(/ONLYOFFICE_TOKEN|username/);
     expect(() => createSync({ ...base, mapping: { deletes: { policy: "nuke" } } })).toThrow(/deletes\.policy/);
     expect(() => createSync({ ...base, http: { concurrency: 0 } })).toThrow(/http\.concurrency/);
     const ok = createSync(base);

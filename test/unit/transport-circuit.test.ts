@@ -47,6 +47,7 @@ describe("outcomeOf: which failures count", () => {
     ["a schema error", new CaseSyncError("CS_SCHEMA", "bad shape"), "ok"],
     ["the budget spent (nothing sent)", new CaseSyncError("CS_BUDGET", "spent"), "none"],
     ["the circuit already open", new CaseSyncError("CS_CIRCUIT", "open"), "none"],
+    ["cancelled by the run's stop (issue 9 item 2)", new CaseSyncError("CS_INTERRUPTED", "GET /api/v1/cases cancelled: the run was stopped"), "none"],
     ["something not built by the transport", new Error("bug"), "none"],
   ];
   for (const [name, error, outcome] of rows) {

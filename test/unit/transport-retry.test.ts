@@ -120,6 +120,37 @@ describe("withRetry", () => {
     expect(order).toEqual(["attempt 1", "onRetry done", "attempt 2"]);
   });
 
+  it("once the signal aborts, no further attempt starts (a write: the sleep is served, the result kept)", async () => {
+    const stop = new AbortController();
+    let attempts = 0;
+    const call = async () => {
+      attempts += 1;
+      stop.abort();
+      throw errorFromResponse(503, null, context);
+    };
+    await expect(withRetry(call, { idempotent: true, policy: fast, signal: stop.signal })).rejects.toMatchObject({ status: 503 });
+    expect(attempts).toBe(1);
+    // Not interruptible: a success that lands after the abort is still a success.
+    const late = new AbortController();
+    const result = await withRetry(
+      async () => {
+        late.abort();
+        return "written";
+      },
+      { idempotent: true, policy: fast, signal: late.signal },
+    );
+    expect(result).toBe("written");
+  });
+
+  it("interruptible (a read): an abort ends the backoff sleep at once", async () => {
+    const stop = new AbortController();
+    const slow: RetryPolicy = { retries: 3, minDelayMs: 10_000, maxDelayMs: 10_000 };
+    setTimeout(() => stop.abort(new Error("stopped")), 50);
+    const started = Date.now();
+    await expect(withRetry(async () => Promise.reject(errorFromResponse(503, null, context)), { idempotent: true, policy: slow, signal: stop.signal, interruptible: true })).rejects.toThrow("stopped");
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it("has a sane default policy", () => {
     expect(DEFAULT_RETRY.retries).toBeGreaterThan(0);
     expect(DEFAULT_RETRY.minDelayMs).toBeLessThan(DEFAULT_RETRY.maxDelayMs);
