@@ -1,7 +1,8 @@
 // The library entry point: `import { createSync } from "case-sync"` (SPEC §7).
 export { createSync, DEFAULT_STATE, type CaseSync } from "./library/create-sync.js";
 export { discoverMapping, type Discovery } from "./library/discover.js";
-export type { CreateSyncOptions, SyncOptions, MigrateOptions } from "./library/options.js";
+export type { CreateSyncOptions, SyncOptions, MigrateOptions, PlanOptions, UndoOptions } from "./library/options.js";
+export { SavedPlanSchema, type SavedPlan } from "./engine/saved-plan.js";
 export type { CheckReport } from "./library/check.js";
 export type { CheckItem } from "./mapping/verify.js";
 export type { Status } from "./library/admin.js";

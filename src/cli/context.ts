@@ -11,6 +11,8 @@ import { createProgressDisplay, type ProgressDisplay } from "./progress.js";
 
 export interface GlobalOptions {
   config?: string;
+  /** Accept http:// base URLs for hosts other than this machine. */
+  allowInsecureHttp?: boolean;
 }
 
 export interface Cli {
@@ -64,6 +66,7 @@ export function createCli(streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.
         store: env.CASE_SYNC_STATE,
         logger,
         onProgress: display.progress,
+        allowInsecureHttp: options.allowInsecureHttp === true,
       });
       return { sync, display };
     },

@@ -135,7 +135,7 @@ export function renderStatus(status: Status): string {
   out.push("last runs:");
   if (status.runs.length === 0) out.push("  none");
   for (const run of status.runs) {
-    out.push(`  ${text(run.startedAt)} ${text(run.command)} → ${run.exitCode === null ? "did not finish" : `exit ${run.exitCode}`}`);
+    out.push(`  ${text(run.startedAt)} ${text(run.id.slice(0, 8))} ${text(run.command)} → ${run.exitCode === null ? "did not finish" : `exit ${run.exitCode}`}`);
     // Why a run needs a person (exit 3 or 4), in its own words.
     for (const why of runReasons(run)) out.push(`      ${text(why)}`);
   }

@@ -38,6 +38,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("Keeps CRM cases in step between Plannr CRM and ONLYOFFICE CRM, both ways, and migrates them once from either side.")
     .version(packageVersion(), "-V, --version", "print the version")
     .option("--config <file>", "mapping file (default: $CASE_SYNC_CONFIG or ./case-sync.yaml)")
+    .option("--allow-insecure-http", "accept http:// base URLs for hosts other than this machine (the token then travels in clear)")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })

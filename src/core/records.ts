@@ -107,8 +107,6 @@ export interface WriteOutcome {
   refused: RecordIssue[];
 }
 
-export const FULLY_WRITTEN: WriteOutcome = Object.freeze({ refused: [] }) as WriteOutcome;
-
 export interface EncodeResult {
   ops: WriteOp[];
   /** Values this side cannot hold (invariant 11): the groups named here are not written. */

@@ -7,13 +7,15 @@ import { CaseSyncError } from "../core/errors.js";
 import type { Mapping } from "../core/mapping.js";
 import { silentLogger, type CrmAdapter, type Logger, type StateStore } from "../core/ports.js";
 import type { RunReport } from "../core/report.js";
-import type { AuditEntry, Conflict, Link } from "../core/state.js";
+import type { AuditEntry, Conflict, Link, Skip } from "../core/state.js";
+import { deriveSettings } from "../engine/context.js";
 import { runEngine } from "../engine/run.js";
+import { savePlan, type SavedPlan } from "../engine/saved-plan.js";
 import { loadMappingFile, validateMapping } from "../mapping/load.js";
 import { verifyMapping } from "../mapping/verify.js";
 import type { Reference } from "../core/reference.js";
 import { openStateStore } from "../state/open.js";
-import { linkByHand, readHistory, readStatus, resolveConflict, unlinkByHand, type Status } from "./admin.js";
+import { linkByHand, readHistory, readStatus, resolveConflict, skipCase, unlinkByHand, unskipCase, type Status } from "./admin.js";
 import { runCheck, type CheckReport } from "./check.js";
 import {
   HttpSchema,
@@ -23,10 +25,14 @@ import {
   parseOnlyofficeConnection,
   parseOption,
   parsePlannrConnection,
+  PlanOptionsSchema,
   SyncOptionsSchema,
+  UndoOptionsSchema,
   type CreateSyncOptions,
   type MigrateOptions,
+  type PlanOptions,
   type SyncOptions,
+  type UndoOptions,
 } from "./options.js";
 
 export const DEFAULT_STATE = "./.case-sync/state.db";
@@ -38,9 +44,16 @@ export interface CaseSync {
   readonly store: StateStore;
   check(): Promise<CheckReport>;
   /** What a sync would do, as a report whose `plan` lists every write. */
-  plan(): Promise<RunReport>;
+  plan(options?: PlanOptions): Promise<RunReport>;
+  /** A plan report as a file's content, for `sync({ plan })` later (`case-sync plan --out`). */
+  savePlan(report: RunReport): Promise<SavedPlan>;
   sync(options?: SyncOptions): Promise<RunReport>;
   migrate(options: MigrateOptions): Promise<RunReport>;
+  /** Takes a run's writes back where nothing moved since (SPEC §11); `dryRun` plans only. */
+  undo(runId: string, options?: UndoOptions): Promise<RunReport>;
+  /** Takes one case out of the sync (quarantine), or brings it back. */
+  skip(id: string, reason?: string): Promise<Skip>;
+  unskip(id: string): Promise<void>;
   status(): Promise<Status>;
   conflicts: {
     list(): Promise<Conflict[]>;
@@ -91,6 +104,7 @@ export function createSync(options: CreateSyncOptions): CaseSync {
       .filter((item) => !item.ok && item.severity === "error")
       .map((item) => `${item.name}: ${item.detail}`);
   const deps = { plannr, onlyoffice, store, mapping, logger, progress, verifyMapping: verify, ...(http.concurrency === undefined ? {} : { concurrency: http.concurrency }) };
+  const withLimit = (maxRunTimeMs: number | undefined) => (maxRunTimeMs === undefined ? deps : { ...deps, maxRunTimeMs });
 
   return {
     mapping,
@@ -100,20 +114,41 @@ export function createSync(options: CreateSyncOptions): CaseSync {
     async check() {
       return runCheck(plannr, onlyoffice, mapping, store);
     },
-    async plan() {
+    async plan(input = {}) {
+      const o = parseOption(PlanOptionsSchema, input, "plan options");
       await init();
-      return runEngine(deps, { kind: "plan" });
+      return runEngine(withLimit(o.maxRunTimeMs), { kind: "plan" });
+    },
+    async savePlan(report) {
+      if (report.plan === undefined) throw new CaseSyncError("CS_USAGE", "savePlan needs the report of plan() (or of a dry run)");
+      const [p, o] = await Promise.all([plannr.describe(), onlyoffice.describe()]);
+      return savePlan(report.plan, { plannrAccount: p.identity, onlyofficePortal: o.identity }, deriveSettings(mapping).fingerprint, new Date(report.finishedAt));
     },
     async sync(input = {}) {
       const o = parseOption(SyncOptionsSchema, input, "sync options");
       await init();
-      return runEngine(deps, { kind: "sync", dryRun: o.dryRun ?? false, allowMassDelete: o.allowMassDelete ?? false, allowMassCreate: o.allowMassCreate ?? false, allowCreateAfterRebuild: o.allowCreateAfterRebuild ?? false }, o.signal);
+      const mode = { kind: "sync" as const, dryRun: o.dryRun ?? false, allowMassDelete: o.allowMassDelete ?? false, allowMassCreate: o.allowMassCreate ?? false, allowCreateAfterRebuild: o.allowCreateAfterRebuild ?? false };
+      return runEngine(withLimit(o.maxRunTimeMs), o.plan === undefined ? mode : { ...mode, expectedPlan: o.plan }, o.signal);
+    },
+    async undo(runId, input = {}) {
+      const o = parseOption(UndoOptionsSchema, input, "undo options");
+      if (typeof runId !== "string" || runId.trim() === "") throw new CaseSyncError("CS_USAGE", "undo needs the id of a run (case-sync status lists them)");
+      await init();
+      return runEngine(withLimit(o.maxRunTimeMs), { kind: "undo", runId: runId.trim(), dryRun: o.dryRun ?? false });
+    },
+    async skip(id, reason = "") {
+      await init();
+      return skipCase(store, id, reason);
+    },
+    async unskip(id) {
+      await init();
+      return unskipCase(store, id);
     },
     async migrate(input) {
       const o = parseOption(MigrateOptionsSchema, input, "migrate options");
       await init();
       return runEngine(
-        deps,
+        withLimit(o.maxRunTimeMs),
         { kind: "migrate", from: o.from, dryRun: o.dryRun ?? false, limit: o.limit ?? null, onlyOpen: o.onlyOpen ?? false, createdSince: o.createdSince ?? null, allowCreateAfterRebuild: o.allowCreateAfterRebuild ?? false },
         o.signal,
       );

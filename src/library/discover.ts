@@ -45,11 +45,14 @@ export async function discoverMapping(input: {
   createLinkFields: boolean;
   logger?: Logger;
   source?: string;
+  /** Accept http:// base URLs for hosts other than this machine (the token then travels in clear). */
+  allowInsecureHttp?: boolean;
 }): Promise<Discovery> {
   const mapping = defaultMapping();
   const logger = input.logger ?? silentLogger;
-  const plannrConnection = parsePlannrConnection(input.plannr);
-  const onlyofficeConnection = parseOnlyofficeConnection(input.onlyoffice);
+  const policy = { allowInsecureHttp: input.allowInsecureHttp === true };
+  const plannrConnection = parsePlannrConnection(input.plannr, policy);
+  const onlyofficeConnection = parseOnlyofficeConnection(input.onlyoffice, policy);
   const plannr = createPlannrAdapter({ connection: plannrConnection, mapping, logger });
   const onlyoffice = createOnlyofficeAdapter({ connection: onlyofficeConnection, mapping, logger });
   try {

@@ -4,6 +4,9 @@ import { OnlyofficeConnectionSchema, PlannrConnectionSchema, type OnlyofficeConn
 import { CaseSyncError } from "../core/errors.js";
 import type { Mapping } from "../core/mapping.js";
 import type { CrmAdapter, Logger, ProgressEvent, StateStore } from "../core/ports.js";
+import { SavedPlanSchema, type SavedPlan } from "../engine/saved-plan.js";
+
+export { SavedPlanSchema, type SavedPlan };
 
 export interface CreateSyncOptions {
   plannr: { baseUrl: string; token: string; accountUuid: string } | CrmAdapter;
@@ -35,6 +38,10 @@ export interface SyncOptions {
   allowMassCreate?: boolean;
   /** After a state rebuilt from the stamps: copy the unlinked cases that existed at the rebuild. */
   allowCreateAfterRebuild?: boolean;
+  /** Apply exactly this saved plan (`CaseSync.savePlan`), or refuse (exit 4) if the systems moved since. */
+  plan?: SavedPlan;
+  /** The longest the run may take (default 2 h; a migration 24 h); past it the run stops (exit 4). */
+  maxRunTimeMs?: number;
   signal?: AbortSignal;
 }
 
@@ -47,6 +54,7 @@ export interface MigrateOptions {
   createdSince?: string;
   /** After a state rebuilt from the stamps: copy the unlinked cases that existed at the rebuild. */
   allowCreateAfterRebuild?: boolean;
+  maxRunTimeMs?: number;
   signal?: AbortSignal;
 }
 
@@ -56,6 +64,9 @@ export const SyncOptionsSchema = z
     allowMassDelete: z.boolean().optional(),
     allowMassCreate: z.boolean().optional(),
     allowCreateAfterRebuild: z.boolean().optional(),
+    /** Apply exactly this saved plan (`CaseSync.savePlan`), or refuse if the systems moved since. */
+    plan: SavedPlanSchema.optional(),
+    maxRunTimeMs: z.number().int().positive().optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();
@@ -71,9 +82,16 @@ export const MigrateOptionsSchema = z
       .refine((s) => !Number.isNaN(Date.parse(s)), { message: "must be an ISO date such as 2025-01-31" })
       .optional(),
     allowCreateAfterRebuild: z.boolean().optional(),
+    maxRunTimeMs: z.number().int().positive().optional(),
     signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();
+
+export const PlanOptionsSchema = z.object({ maxRunTimeMs: z.number().int().positive().optional() }).strict();
+export type PlanOptions = z.infer<typeof PlanOptionsSchema>;
+
+export const UndoOptionsSchema = z.object({ dryRun: z.boolean().optional(), maxRunTimeMs: z.number().int().positive().optional() }).strict();
+export type UndoOptions = z.infer<typeof UndoOptionsSchema>;
 
 export const HttpSchema = z
   .object({

@@ -94,7 +94,7 @@ describe("renderers with hostile CRM text", () => {
     const history = renderHistory("p1", [entry]);
     expectInert(history);
     expect(history.split("\n")).toHaveLength(1);
-    const status = renderStatus({ identity: { plannrAccount: HOSTILE, onlyofficePortal: "portal" }, links: 1, runs: [], conflicts: [], tombstones: [], pendingCreates: [], rebuiltAt: null, store: "state.db" });
+    const status = renderStatus({ identity: { plannrAccount: HOSTILE, onlyofficePortal: "portal" }, links: 1, runs: [], conflicts: [], tombstones: [], pendingCreates: [], rebuiltAt: null, skips: [], store: "state.db" });
     expectInert(status);
   });
 

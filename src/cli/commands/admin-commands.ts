@@ -124,6 +124,33 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
     });
 
   program
+    .command("skip <id>")
+    .description("Take one case (Plannr uuid or ONLYOFFICE id) and its partner out of the sync: runs leave it alone and no longer exit 3 for it")
+    .option("--reason <text>", "why, shown by status and in the runs' reports", "")
+    .addHelpText("after", "\nFor a case that can never be synced (no client to give it in Plannr, a value the other side refuses) and that you will handle by hand. Runs mention it at most once a day.\n\nExamples:\n  case-sync skip 1042 --reason \"no client; handled by hand\"\n  case-sync status          # lists the skipped cases\n  case-sync unskip 1042")
+    .action(async (id: string, options: { reason: string }, command: Command) => {
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        const skip = await sync.skip(id, options.reason);
+        c.say(`skipped ${skip.side === "plannr" ? "Plannr" : "ONLYOFFICE"} case ${skip.id}: runs leave it and its partner alone until case-sync unskip ${skip.id}`);
+        done(EXIT.ok);
+      }, { readsState: true });
+    });
+
+  program
+    .command("unskip <id>")
+    .description("Bring a skipped case back into the sync")
+    .addHelpText("after", "\nExample:\n  case-sync unskip 1042 && case-sync sync --dry-run")
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        await sync.unskip(id);
+        c.say(`${id} is synced again from the next run`);
+        done(EXIT.ok);
+      }, { readsState: true });
+    });
+
+  program
     .command("history <id>")
     .description("Every write case-sync made to one case (Plannr uuid or ONLYOFFICE id) and its partner")
     .option("--json", "print the audit entries as JSON on stdout")

@@ -6,7 +6,7 @@ import { CaseSyncError } from "../../core/errors.js";
 import { inertText } from "../../core/inert-text.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../library/options.js";
 import { LINK_FIELD_LABEL } from "../../mapping/propose.js";
-import { connectionFromEnv, type Cli } from "../context.js";
+import { connectionFromEnv, type Cli, type GlobalOptions } from "../context.js";
 import { discoverMapping } from "../../library/discover.js";
 import { missingConnection } from "../environment.js";
 import { EXIT } from "../exit-codes.js";
@@ -22,15 +22,17 @@ export function registerInit(program: Command, cli: () => Cli, done: (code: numb
       "after",
       `\nExamples:\n  case-sync init --create-link-fields\n  case-sync init --out mappings/firm.yaml && case-sync --config mappings/firm.yaml check\n\nThe link of each pair lives in the state store and in the ONLYOFFICE case field "${LINK_FIELD_LABEL}" (onlyoffice.linkField); Plannr cases carry no link stamp. A Plannr field mirroring the ONLYOFFICE id (e.g. onlyoffice_case_id) is not used: plannr.mirrorField is not supported in this version, so remove that line from an older mapping.`,
     )
-    .action(async (options: { out: string; createLinkFields?: boolean; force?: boolean }) => {
+    .action(async (options: { out: string; createLinkFields?: boolean; force?: boolean }, command: Command) => {
+      const allowInsecureHttp = command.optsWithGlobals<GlobalOptions>().allowInsecureHttp === true;
       const c = cli();
       const missing = missingConnection(c.env);
       if (missing.length > 0) throw new CaseSyncError("CS_CONFIG", `missing environment: ${missing.join(", ")} (see .env.example)`);
       if (existsSync(options.out) && !options.force) throw new CaseSyncError("CS_USAGE", `${options.out} exists; pass --force to overwrite it, or --out another file`);
       const conn = connectionFromEnv(c.env);
       const found = await discoverMapping({
-        plannr: parsePlannrConnection(conn.plannr),
-        onlyoffice: parseOnlyofficeConnection(conn.onlyoffice),
+        plannr: parsePlannrConnection(conn.plannr, { allowInsecureHttp }),
+        onlyoffice: parseOnlyofficeConnection(conn.onlyoffice, { allowInsecureHttp }),
+        allowInsecureHttp,
         createLinkFields: options.createLinkFields ?? false,
         logger: c.logger,
         source: options.out,
