@@ -29,6 +29,12 @@ export const LinkSchema = z.object({
   baseHashOnlyoffice: z.string().nullable(),
   linkedAt: isoTime,
   updatedAt: isoTime,
+  /**
+   * How the pair was linked: a copy this tool made (`create`), found by the ONLYOFFICE stamp
+   * (`stamp`), an interrupted copy adopted from the journal (`journal`), `match` (matchExisting), or
+   * `hand` (`case-sync link`). Null on links written before it was kept.
+   */
+  how: z.enum(["create", "stamp", "journal", "match", "hand"]).nullable().default(null),
 });
 export type Link = z.infer<typeof LinkSchema>;
 

@@ -180,7 +180,7 @@ export class Applier {
     for (const g of await this.send("onlyoffice", work.onlyofficeId, work.opsOnlyoffice, work.plannrId, work.input.onlyoffice, decision.targetOnlyoffice, audit)) failed.add(g);
     const settled = new Set(decision.groups.filter((g) => g.target !== undefined && !failed.has(g.group)).map((g) => g.group));
     const base = nextBase(work.input, decision, settled, this.ctx.scope.settings.groups);
-    const commit: WriteCommit = { upsertLink: this.link(work.plannrId, work.onlyofficeId, work.link, base), audit };
+    const commit: WriteCommit = { upsertLink: this.link(work.plannrId, work.onlyofficeId, work.link, base, work.newLink?.reason ?? null), audit };
     const resolved = work.resolvedConflicts.filter((id) => id !== "");
     if (resolved.length > 0) commit.resolveConflicts = { ids: resolved, at: this.now() };
     const settlement = work.newLink?.journalId ? this.ctx.settlements.find((s) => s.id === work.newLink?.journalId) : undefined;
@@ -190,13 +190,13 @@ export class Applier {
     this.tick(total);
   }
 
-  private link(plannrId: string, onlyofficeId: string, existing: Link | null, next: NextBase): Link {
+  private link(plannrId: string, onlyofficeId: string, existing: Link | null, next: NextBase, how: Link["how"]): Link {
     // Only a base that covers every compared group may short-cut a later scan (an equal hash means
     // "unchanged"); a partial one keeps the pair on the field-by-field path until it is complete.
     const complete = next.base !== null && this.ctx.scope.settings.groups.every((g) => next.groups.includes(g.signature));
     const hash = complete ? baseHashOf(this.ctx.scope, next.base) : null;
     const now = this.now();
-    return { plannrId, onlyofficeId, base: next.base, baseGroups: next.base === null ? null : next.groups, baseHashPlannr: hash, baseHashOnlyoffice: hash, linkedAt: existing?.linkedAt ?? now, updatedAt: now };
+    return { plannrId, onlyofficeId, base: next.base, baseGroups: next.base === null ? null : next.groups, baseHashPlannr: hash, baseHashOnlyoffice: hash, linkedAt: existing?.linkedAt ?? now, updatedAt: now, how: existing?.how ?? how };
   }
 
   async applyCreate(work: CreateWork, total: number): Promise<void> {
@@ -251,7 +251,7 @@ export class Applier {
     this.result.applied.push(...work.ops.map((op) => ({ ...op, record: created.id })));
     const audit = this.audit({ ...createOp, record: created.id, groups: createOp.groups.length > 0 ? createOp.groups : ["title"] }, work.sourceId, null, base);
     await this.ctx.store.commit({
-      upsertLink: this.link(plannrId, onlyofficeId, null, { base, groups: scope.settings.groups.map((g) => g.signature).sort() }),
+      upsertLink: this.link(plannrId, onlyofficeId, null, { base, groups: scope.settings.groups.map((g) => g.signature).sort() }, "create"),
       settleJournal: { id: entry.id, status: "done", createdId: created.id, at: this.now() },
       audit,
     });

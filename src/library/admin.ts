@@ -71,7 +71,7 @@ export async function linkByHand(store: StateStore, plannr: CrmAdapter, onlyoffi
     if (!p) throw new CaseSyncError("CS_NOT_FOUND", `Plannr case ${plannrId} does not exist`, { side: "plannr", record: plannrId });
     if (!o) throw new CaseSyncError("CS_NOT_FOUND", `ONLYOFFICE case ${onlyofficeId} does not exist or is not visible`, { side: "onlyoffice", record: onlyofficeId });
     const now = new Date().toISOString();
-    const link: Link = { plannrId, onlyofficeId, base: null, baseGroups: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt: now, updatedAt: now };
+    const link: Link = { plannrId, onlyofficeId, base: null, baseGroups: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt: now, updatedAt: now, how: "hand" };
     const audit: AuditEntry = { runId: "link", side: "onlyoffice", record: onlyofficeId, partner: plannrId, operation: "link.hand", group: "link", before: o.stamp, after: plannrId, at: now };
     await store.commit({ upsertLink: link, audit: [audit] });
     await Promise.all([store.removeTombstone("plannr", plannrId), store.removeTombstone("onlyoffice", onlyofficeId)]);

@@ -170,6 +170,11 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX audit_run ON ${d.table("audit")} (run_id)`,
     ],
   },
+  {
+    version: 4,
+    description: "how each link was made (the consultant's link export)",
+    statements: (d) => [`ALTER TABLE ${d.table("links")} ADD COLUMN how TEXT`],
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -109,6 +109,7 @@ export function linkParams(link: Link): SqlValue[] {
     link.linkedAt,
     link.updatedAt,
     link.baseGroups === null ? null : json(link.baseGroups),
+    link.how,
   ];
 }
 
@@ -125,6 +126,7 @@ export function decodeLink(row: Row): Link {
       baseHashOnlyoffice: row.base_hash_onlyoffice,
       linkedAt: row.linked_at,
       updatedAt: row.updated_at,
+      how: row.how ?? null,
     },
     "links",
     key,

@@ -24,15 +24,15 @@ export function stateStatements(d: Dialect) {
     releaseLock: `DELETE FROM ${t("run_lock")} WHERE owner = $1`,
 
     listLinks: `SELECT * FROM ${t("links")} ORDER BY plannr_id`,
-    listLinkHeads: `SELECT plannr_id, onlyoffice_id, NULL AS base, NULL AS base_groups, base_hash_plannr, base_hash_onlyoffice, linked_at, updated_at FROM ${t("links")} ORDER BY plannr_id`,
+    listLinkHeads: `SELECT plannr_id, onlyoffice_id, NULL AS base, NULL AS base_groups, base_hash_plannr, base_hash_onlyoffice, linked_at, updated_at, how FROM ${t("links")} ORDER BY plannr_id`,
     linksByPlannr: `SELECT * FROM ${t("links")} WHERE ${d.inList("plannr_id", "$1")} ORDER BY plannr_id`,
     linkByPlannr: `SELECT * FROM ${t("links")} WHERE plannr_id = $1`,
     linkByOnlyoffice: `SELECT * FROM ${t("links")} WHERE onlyoffice_id = $1`,
     countLinks: `SELECT count(*) AS n FROM ${t("links")}`,
     upsertLink: `INSERT INTO ${t("links")} (plannr_id, onlyoffice_id, base, base_hash_plannr, base_hash_onlyoffice,
-        linked_at, updated_at, base_groups) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        linked_at, updated_at, base_groups, how) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
       ON CONFLICT (plannr_id) DO UPDATE SET onlyoffice_id = excluded.onlyoffice_id, base = excluded.base,
-        base_groups = excluded.base_groups,
+        base_groups = excluded.base_groups, how = excluded.how,
         base_hash_plannr = excluded.base_hash_plannr, base_hash_onlyoffice = excluded.base_hash_onlyoffice,
         linked_at = excluded.linked_at, updated_at = excluded.updated_at`,
     deleteLink: `DELETE FROM ${t("links")} WHERE plannr_id = $1`,

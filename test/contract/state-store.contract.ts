@@ -56,6 +56,7 @@ export function link(plannrId: string, onlyofficeId: string, base: Case | null =
     baseHashOnlyoffice: base === null ? null : `ho-${onlyofficeId}`,
     linkedAt: T0,
     updatedAt: T1,
+    how: base === null ? null : "create",
   };
 }
 

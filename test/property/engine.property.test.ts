@@ -156,7 +156,7 @@ async function checkInvariants(world: World): Promise<void> {
     if (journal && made) {
       const link = journal.side === "plannr" ? { plannrId: made, onlyofficeId: journal.sourceId } : { plannrId: journal.sourceId, onlyofficeId: made };
       const now = new Date().toISOString();
-      await world.store.commit({ upsertLink: { ...link, base: null, baseGroups: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt: now, updatedAt: now } });
+      await world.store.commit({ upsertLink: { ...link, base: null, baseGroups: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt: now, updatedAt: now, how: "hand" } });
     } else await world.store.decideConflict(conflict.id, "base");
   }
   if (copies.length > 0) {

@@ -61,7 +61,7 @@ describe("engine flow over in-memory CRMs", () => {
     const pid = w.plannr.seed(aCase({ title: "Same" }));
     const oid = w.onlyoffice.seed(aCase({ title: "Same", status: { closed: false, statusName: "New" } }), pid);
     const linkedAt = "2026-01-02T03:04:05.000Z";
-    await w.store.commit({ upsertLink: { plannrId: pid, onlyofficeId: oid, base: null, baseGroups: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt, updatedAt: linkedAt } });
+    await w.store.commit({ upsertLink: { plannrId: pid, onlyofficeId: oid, base: null, baseGroups: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt, updatedAt: linkedAt, how: "hand" } });
     const report = await w.sync();
     expect(report.exitCode).toBe(0);
     const link = await w.store.getLinkByPlannr(pid);

@@ -20,6 +20,17 @@ describe("the run report names every record", () => {
     expect(dry.changes).toEqual([{ side: "plannr", record: pid, partner: oid, operation: "case.update", groups: ["title"] }]);
   });
 
+  it("keeps how each link was made: a copy, a stamp found after a lost state, a link by hand", async () => {
+    const w = engineWorld();
+    const pid = w.plannr.seed(aCase({ title: "Copied" }));
+    await w.sync();
+    expect((await w.store.getLinkByPlannr(pid))?.how).toBe("create");
+    const rebuilt = engineWorld();
+    for (const side of ["plannr", "onlyoffice"] as const) for (const [id, c] of w[side].cases) rebuilt[side].seed(c.case, c.stamp, id);
+    await rebuilt.sync();
+    expect((await rebuilt.store.getLinkByPlannr(pid))?.how).toBe("stamp");
+  });
+
   it("lists every warning in full, one per record, not 'and N more like it'", async () => {
     const w = engineWorld();
     const ids = ["A", "B", "C"].map((t) => w.plannr.seed(aCase({ title: t })));
