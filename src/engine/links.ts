@@ -45,13 +45,24 @@ export interface Pairing {
 
 /** The stamp an ONLYOFFICE case carries once its linked Plannr case was deleted (policy ignore). */
 export const DELETED_MARK = "deleted:";
+/** The stamp an ONLYOFFICE case carries once a person unlinked it (`case-sync unlink`). */
+export const UNLINKED_MARK = "unlinked:";
 
 export function deletedMark(plannrId: string): string {
   return `${DELETED_MARK}${plannrId}`;
 }
 
+export function unlinkedMark(plannrId: string): string {
+  return `${UNLINKED_MARK}${plannrId}`;
+}
+
+/**
+ * A stamp that says "this case had a partner and must not get a new one by itself": its Plannr
+ * partner was deleted, or a person unlinked the pair. The state's tombstone says the same; the mark
+ * keeps saying it when the state is lost.
+ */
 export function isDeletedMark(stamp: string): boolean {
-  return stamp.startsWith(DELETED_MARK);
+  return stamp.startsWith(DELETED_MARK) || stamp.startsWith(UNLINKED_MARK);
 }
 
 /** How long before a journal entry a created case may appear (server and local clocks differ). */

@@ -302,7 +302,7 @@ export class EngineRun {
     const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" });
     this.warnings.push(...pairing.issues);
     await this.quarantine(skips, pairing);
-    const rebuiltAt = await this.rebuildGuard(links.length, pairing, scanStartedAt);
+    const rebuiltAt = await this.rebuildGuard(pairing, scanStartedAt);
     const pendingByPair = new Map<string, Conflict[]>();
     for (const c of pending) pendingByPair.set(c.plannrId, [...(pendingByPair.get(c.plannrId) ?? []), c]);
     const previousGroups = comparedGroups === null ? null : new Set(JSON.parse(comparedGroups) as string[]);
@@ -486,12 +486,13 @@ export class EngineRun {
    * cases that existed at the rebuild until a person says so (`--allow-create-after-rebuild`);
    * cases created after the rebuild are copied as usual. Returns when the rebuild happened.
    */
-  private async rebuildGuard(linkCount: number, pairing: Pairing, scanStartedAt: string): Promise<string | null> {
+  private async rebuildGuard(pairing: Pairing, scanStartedAt: string): Promise<string | null> {
     const oSnap = this.snapshots.onlyoffice;
     const stamped = oSnap !== undefined && [...oSnap.records.values()].some((r) => r.stamp !== null);
     const [stored, runs] = await Promise.all([this.deps.store.getMeta(META_REBUILT_AT), this.deps.store.listRuns(2)]);
-    // A store that has run before is not a lost one (its first copies may merely be unsettled).
-    const fresh = linkCount === 0 && stamped && !runs.some((r) => r.id !== this.runId);
+    // A store that has run before is not a lost one (its first copies may merely be unsettled);
+    // one that never ran but finds stamps (links made by hand since the loss included) is.
+    const fresh = stamped && !runs.some((r) => r.id !== this.runId);
     const rebuiltAt = stored || (fresh ? scanStartedAt : null);
     if (rebuiltAt === null || this.allowCreateAfterRebuild()) return rebuiltAt;
     // Server clocks are not ours: a case made just before the rebuild may carry a later time.

@@ -1,9 +1,11 @@
-// The small hand operations around the engine: status, conflicts, linking by hand, history.
+// The small hand operations around the engine: status, conflicts, linking by hand, history, and
+// the link table as a deliverable (`case-sync links`).
 // Each one that writes takes the run lock, so it never interleaves with a sync.
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { CaseSyncError } from "../core/errors.js";
 import type { CrmAdapter, StateStore } from "../core/ports.js";
+import { unlinkedMark } from "../engine/links.js";
 import { META_REBUILT_AT } from "../engine/run.js";
 import type { AuditEntry, Conflict, JournalEntry, Link, PairIdentity, Run, Skip, Tombstone } from "../core/state.js";
 
@@ -23,6 +25,24 @@ export interface Status {
   /** Cases taken out of the sync by hand (`case-sync skip`). */
   skips: Skip[];
   store: string;
+}
+
+/** One row of the link table export (`case-sync links`, `CaseSync.links()`). */
+export interface LinkRow {
+  plannrId: string;
+  onlyofficeId: string;
+  /** The last agreed title (the pair's base); empty before the pair's first sync. */
+  title: string;
+  linkedAt: string;
+  /** How the pair was linked (create, stamp, journal, match, hand); null for links older than the record of it. */
+  how: Link["how"];
+}
+
+/** Every link, oldest first (then by Plannr uuid): the consultant's record of what was paired. */
+export async function listLinkRows(store: StateStore): Promise<LinkRow[]> {
+  const links = await store.listLinks();
+  const rows = links.map((l): LinkRow => ({ plannrId: l.plannrId, onlyofficeId: l.onlyofficeId, title: l.base?.title ?? "", linkedAt: l.linkedAt, how: l.how }));
+  return rows.sort((a, b) => a.linkedAt.localeCompare(b.linkedAt) || a.plannrId.localeCompare(b.plannrId));
 }
 
 export async function withLock<T>(store: StateStore, what: string, action: () => Promise<T>): Promise<T> {
@@ -68,8 +88,9 @@ export async function linkByHand(store: StateStore, plannr: CrmAdapter, onlyoffi
     if (byP) throw new CaseSyncError("CS_USAGE", `Plannr case ${plannrId} is already linked to ONLYOFFICE case ${byP.onlyofficeId} (case-sync unlink ${plannrId} first)`);
     if (byO) throw new CaseSyncError("CS_USAGE", `ONLYOFFICE case ${onlyofficeId} is already linked to Plannr case ${byO.plannrId}`);
     const [p, o] = await Promise.all([plannr.getCase(plannrId), onlyoffice.getCase(onlyofficeId)]);
-    if (!p) throw new CaseSyncError("CS_NOT_FOUND", `Plannr case ${plannrId} does not exist`, { side: "plannr", record: plannrId });
-    if (!o) throw new CaseSyncError("CS_NOT_FOUND", `ONLYOFFICE case ${onlyofficeId} does not exist or is not visible`, { side: "onlyoffice", record: onlyofficeId });
+    // A mistyped id is a usage error (exit 2), not an aborted run (exit 4).
+    if (!p) throw new CaseSyncError("CS_USAGE", `Plannr case ${plannrId} does not exist (check the uuid)`, { side: "plannr", record: plannrId });
+    if (!o) throw new CaseSyncError("CS_USAGE", `ONLYOFFICE case ${onlyofficeId} does not exist or is not visible to the integration user (check the id)`, { side: "onlyoffice", record: onlyofficeId });
     const now = new Date().toISOString();
     const link: Link = { plannrId, onlyofficeId, base: null, baseGroups: null, baseHashPlannr: null, baseHashOnlyoffice: null, linkedAt: now, updatedAt: now, how: "hand" };
     const audit: AuditEntry = { runId: "link", side: "onlyoffice", record: onlyofficeId, partner: plannrId, operation: "link.hand", group: "link", before: o.stamp, after: plannrId, at: now };
@@ -96,7 +117,8 @@ export async function unlinkByHand(store: StateStore, onlyoffice: CrmAdapter, pl
       audit: [{ runId: "unlink", side: "plannr", record: plannrId, partner: link.onlyofficeId, operation: "link.unlink", group: "link", before: link.onlyofficeId, after: null, at: now }],
     });
     await store.commit({ addTombstone: { side: "plannr", id: plannrId, partnerId: link.onlyofficeId, reason, at: now } });
-    await onlyoffice.setStamp(link.onlyofficeId, null);
+    // The mark, not an empty stamp: a state rebuilt after a loss must not copy this case again.
+    await onlyoffice.setStamp(link.onlyofficeId, unlinkedMark(plannrId));
     return link;
   });
 }

@@ -191,6 +191,23 @@ describe("no resurrection, no duplicate (items 10, 11)", () => {
     expect([...(await w.store.listTombstones())].map((t) => t.partnerId)).toContain(oid);
   });
 
+  it("an unlinked pair stays apart after the state is lost, even when a link by hand came first (found by the model suite)", async () => {
+    const w = engineWorld();
+    const { pid, oid } = await linkedPair(w);
+    await unlinkByHand(w.store, w.onlyoffice, pid);
+    expect(w.onlyoffice.cases.get(oid)!.stamp).toBe(`unlinked:${pid}`);
+    // The state is lost; a person links two other cases by hand before the next sync.
+    const rebuilt = engineWorld({ store: new MemoryStateStore() });
+    copyBooks(w, rebuilt);
+    const p2 = rebuilt.plannr.seed(aCase({ title: "Other", participants: [B] }), null, "p-other");
+    const o2 = rebuilt.onlyoffice.seed(aCase({ title: "Other", participants: [B], status: { closed: false, statusName: "New" } }), null, "2001");
+    await linkByHand(rebuilt.store, rebuilt.plannr, rebuilt.onlyoffice, p2, o2);
+    const report = await rebuilt.sync();
+    expect(report.sides.plannr.creates + report.sides.onlyoffice.creates).toBe(0);
+    expect(rebuilt.plannr.cases.size).toBe(2);
+    expect(rebuilt.onlyoffice.cases.size).toBe(2);
+  });
+
   it("a Plannr case deleted under `ignore` marks its partner, and a lost state never copies it back (item 11)", async () => {
     const w = engineWorld();
     const { pid, oid } = await linkedPair(w);
