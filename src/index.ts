@@ -5,7 +5,7 @@ export type { CreateSyncOptions, SyncOptions, MigrateOptions, PlanOptions, UndoO
 export { SavedPlanSchema, type SavedPlan } from "./engine/saved-plan.js";
 export type { CheckReport } from "./library/check.js";
 export type { CheckItem } from "./mapping/verify.js";
-export type { Status } from "./library/admin.js";
+export type { LinkRow, Status } from "./library/admin.js";
 export { parseMapping, loadMappingFile, validateMapping } from "./mapping/load.js";
 export { openStateStore } from "./state/open.js";
 export {

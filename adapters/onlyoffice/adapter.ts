@@ -50,6 +50,24 @@ function failureOf(error: unknown, record: string, op: WriteOp): CaseSyncError {
   });
 }
 
+/**
+ * ONLYOFFICE_BASE_URL set to another server (most often Plannr's). An ONLYOFFICE CRM portal always
+ * has the lists read first (case fields, people, contacts, the current user) and its login, so a
+ * 404 to one means the URL serves no ONLYOFFICE CRM; and `401 {"message":"Unauthenticated."}` is
+ * how Laravel, and so Plannr's API, refuses a request (ONLYOFFICE answers its 401s otherwise).
+ */
+export function notOnlyofficeError(error: unknown, baseUrl: string): CaseSyncError | null {
+  if (!(error instanceof CaseSyncError)) return null;
+  const laravel = error.status === 401 && /answered 401: Unauthenticated\.$/.test(error.message);
+  if (error.status !== 404 && !laravel) return null;
+  const answer = laravel ? "answered 401 \"Unauthenticated.\" the way Plannr's API does" : "answered 404";
+  return new CaseSyncError(
+    "CS_CONFIG",
+    `onlyoffice.baseUrl ${baseUrl} does not serve an ONLYOFFICE CRM portal: ${error.endpoint ?? "a reference list"} ${answer}. Is it Plannr's address? It should be the portal's own, e.g. https://portal.example.com`,
+    { side: "onlyoffice", field: "onlyoffice.baseUrl", endpoint: error.endpoint, status: error.status },
+  );
+}
+
 export class OnlyofficeAdapter implements CrmAdapter {
   readonly side = "onlyoffice" as const;
   private readonly client: OnlyofficeClient;
@@ -322,7 +340,9 @@ export class OnlyofficeAdapter implements CrmAdapter {
       collect(this.client.peoplePages(), "portal user"),
       this.client.self(),
       collect(this.client.contactPages(), "contact"),
-    ]);
+    ]).catch((error: unknown) => {
+      throw notOnlyofficeError(error, this.baseUrl) ?? error;
+    });
     return { definitions, people, self, contacts };
   }
 }

@@ -38,6 +38,25 @@ export interface PlannrAdapterOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/**
+ * PLANNR_BASE_URL set to another server (most often the ONLYOFFICE portal's address). Plannr
+ * always has its reference lists, so a 404 to one, or a page where JSON belongs (an HTML login
+ * page or an envelope without `data`), means the URL serves no Plannr API: a configuration error
+ * naming the URL, instead of "not found" or a schema failure that sends people looking elsewhere.
+ */
+export function notPlannrError(error: unknown, baseUrl: string): CaseSyncError | null {
+  if (!(error instanceof CaseSyncError)) return null;
+  const page = error.code === "CS_SCHEMA" && (error.field === "body" || error.field === "data");
+  if (error.status !== 404 && !page) return null;
+  const answer = error.status === 404 ? "answered 404" : "answered something that is not a Plannr list";
+  const onlyoffice = /onlyoffice/i.test(error.message) ? " (the answer mentions ONLYOFFICE)" : "";
+  return new CaseSyncError(
+    "CS_CONFIG",
+    `plannr.baseUrl ${baseUrl} does not serve Plannr's API: ${error.endpoint ?? "a reference list"} ${answer}${onlyoffice}. Is it the ONLYOFFICE portal's address? Plannr's API is at https://api.plannrcrm.com`,
+    { side: "plannr", field: "plannr.baseUrl", endpoint: error.endpoint, status: error.status },
+  );
+}
+
 function invalidItem(id: string, error: CaseSyncError): ScanItem {
   const issue: RecordIssue = { severity: "error", side: "plannr", record: id, field: error.field ?? null, code: error.code, message: error.message };
   return { kind: "invalid", side: "plannr", id, issue };
@@ -49,12 +68,14 @@ export class PlannrAdapter implements CrmAdapter {
   private readonly mapping: Mapping;
   private readonly logger: Logger;
   private readonly accountUuid: string;
+  private readonly baseUrl: string;
   private catalog: PlannrCatalog | null = null;
   private loading: Promise<PlannrCatalog> | null = null;
 
   constructor(options: PlannrAdapterOptions) {
     this.mapping = options.mapping;
     this.accountUuid = options.connection.accountUuid;
+    this.baseUrl = options.connection.baseUrl;
     this.logger = (options.logger ?? silentLogger).child({ adapter: "plannr" });
     this.client = new PlannrClient({
       connection: options.connection,
@@ -272,7 +293,9 @@ export class PlannrAdapter implements CrmAdapter {
         this.client.listAll("listFields", { "filter[model_type]": "case" }, FieldDefinitionSchema),
         this.client.listAll("listAccounts", { "filter[type]": "client" }, AccountSchema),
         this.client.listAll("listAccounts", { "filter[type]": "employee" }, AccountSchema),
-      ]);
+      ]).catch((error: unknown) => {
+        throw notPlannrError(error, this.baseUrl) ?? error;
+      });
       const catalog = new PlannrCatalog({ statuses, fields, clients, employees }, this.mapping);
       this.catalog = catalog;
       return catalog;

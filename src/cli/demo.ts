@@ -1,7 +1,9 @@
 // `case-sync demo`: the whole product in one narrated run against the built-in sandboxes, with
-// embedded SQLite state. Sandbox → init → check → migrate (preview, then for real) → sync →
-// edits in both UIs (incl. a conflict and a private ONLYOFFICE case) → sync → resolve → sync →
-// a last sync that writes nothing. Ends with every staged conflict resolved, exit 0.
+// embedded SQLite state. Sandbox → init → check → migrate from Plannr (preview, then for real) →
+// migrate from ONLYOFFICE → edits in both UIs (incl. a conflict and a private ONLYOFFICE case) →
+// sync → resolve → sync → a last sync that writes nothing. Ends with every staged conflict
+// resolved, exit 0. Both first copies are migrations, as the README's path says: a sync would stop
+// at the mass-create breaker once ONLYOFFICE's own cases pass its limits (`--cases` 204 and up).
 import { chmodSync, existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CaseSyncError } from "../core/errors.js";
@@ -138,9 +140,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const migrated = await sync.migrate({ from: "plannr" });
     expectCode(migrated, [0, 3], "migrate");
     say(`   ${summary(migrated)}; ${migrated.warnings.length} warnings (people the other side cannot hold, e.g. a client without e-mail)`);
-    say("6. sync: copies the ONLYOFFICE-only cases to Plannr and stamps them");
-    const first = await sync.sync();
-    expectCode(first, [0, 3], "first sync");
+    say("6. migrate --from onlyoffice: copies the ONLYOFFICE-only cases to Plannr and stamps them");
+    const first = await sync.migrate({ from: "onlyoffice" });
+    expectCode(first, [0, 3], "migrate from ONLYOFFICE");
     say(`   ${summary(first)}`);
 
     say("7. Edits in both UIs:");

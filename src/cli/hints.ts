@@ -1,5 +1,7 @@
 // What to do about an error, in the words of the environment the CLI reads: the library names
-// its options (`plannr.token`), a person running the CLI set variables (`PLANNR_TOKEN`).
+// its options (`plannr.token`), a person running the CLI set variables (`PLANNR_TOKEN`). A hint
+// that names a command names it whole, with flags that command takes, so it works as printed
+// whichever command printed it (issue 10 item 8: `plan` takes no --allow-mass-create).
 import type { Side } from "../core/errors.js";
 
 const OPTION_NAMES: [RegExp, string][] = [
@@ -14,6 +16,27 @@ const OPTION_NAMES: [RegExp, string][] = [
 
 export function inEnvironmentTerms(message: string): string {
   return OPTION_NAMES.reduce((text, [pattern, name]) => text.replace(pattern, name), message);
+}
+
+const SIDE_NAME: Record<Side, string> = { plannr: "Plannr", onlyoffice: "ONLYOFFICE" };
+const OTHER: Record<Side, Side> = { plannr: "onlyoffice", onlyoffice: "plannr" };
+
+/**
+ * What to run after a breaker tripped (engine/breakers.ts words its reasons `would create N <side>
+ * cases` and `would delete, close, unlink or empty a field of N <side> cases`). Cases to create on
+ * one side are the other side's cases without a partner: a first copy of them is a migration from
+ * that side (exempt from the create breaker); a sync may still create them when that is intended.
+ */
+export function breakerHint(message: string): string {
+  const hints: string[] = [];
+  for (const match of message.matchAll(/would create \d+ (plannr|onlyoffice) cases/g)) {
+    const source = OTHER[match[1] as Side];
+    hints.push(`a first copy of ${SIDE_NAME[source]}'s cases is a migration: case-sync migrate --from ${source} --dry-run, then without --dry-run; to create them by a sync anyway: case-sync sync --allow-mass-create --dry-run, then without --dry-run`);
+  }
+  if (/would delete, close, unlink or empty/.test(message)) {
+    hints.push("look at what would go: case-sync sync --allow-mass-delete --dry-run; if it is intended, run it without --dry-run");
+  }
+  return hints.length > 0 ? [...new Set(hints)].join("; ") : "look at the plan: case-sync sync --dry-run";
 }
 
 /** One line saying which setting to look at, or null. */
@@ -35,7 +58,7 @@ export function hintFor(code: string, side: Side | undefined, message: string): 
       if (message.startsWith("state store")) return "check CASE_SYNC_STATE and that the database is running";
       return side === "plannr" ? "check PLANNR_BASE_URL and the network" : side === "onlyoffice" ? "check ONLYOFFICE_BASE_URL and the network" : "check the base URLs and the network";
     case "CS_BREAKER":
-      return "look at the plan (case-sync plan); if the changes are intended, rerun with --allow-mass-delete or --allow-mass-create";
+      return breakerHint(message);
     case "CS_INTERRUPTED":
       return "run the same command again to carry on";
     default:

@@ -3,7 +3,7 @@
 // Ids, titles, values, messages and reasons come from the CRMs: each goes through `text` or
 // `show` (issue 9 item 4), so no escape sequence reaches the terminal and every line is ours.
 import { inertJson, inertLines, inertText } from "../core/inert-text.js";
-import type { RunReport } from "../core/report.js";
+import type { PlanAction, PlanItem, RunReport } from "../core/report.js";
 import type { AuditEntry, Conflict } from "../core/state.js";
 import type { Status } from "../library/admin.js";
 import type { CheckReport } from "../library/check.js";
@@ -81,15 +81,94 @@ export function renderReport(report: RunReport): string {
   return out.join("\n");
 }
 
-export function renderPlan(report: RunReport): string {
-  const items = report.plan ?? [];
-  if (items.length === 0) return "The plan is empty: both systems agree.";
-  const out = [`The plan: ${items.length} item${items.length === 1 ? "" : "s"}`];
-  for (const item of items) {
-    const ids = [item.plannrId ? `Plannr ${text(item.plannrId)}` : null, item.onlyofficeId ? `ONLYOFFICE ${text(item.onlyofficeId)}` : null].filter(Boolean).join(" ⇄ ");
-    out.push(`${item.action.padEnd(6)} ${SIDE[item.side]} ${ids} ${item.title ? show(item.title) : ""}${item.groups.length > 0 ? ` [${item.groups.map((g) => text(g)).join(", ")}]` : ""}${item.note ? ` (${text(item.note, MAX_MESSAGE)})` : ""}`);
-    for (const op of item.ops) out.push(`         ${text(op.method)} ${text(op.path || op.kind)} ${op.body === undefined ? "" : show(op.body)}`);
+/** One field group's value before and after a planned update (the engine's `values` of an update item). */
+export interface GroupValues {
+  group: string;
+  before: unknown;
+  after: unknown;
+}
+/** A plan item; updates may carry their groups' values (then the plan shows before → after). */
+export type PlanItemValues = PlanItem & { values?: GroupValues[] | undefined };
+
+/** Terraform's marks: + adds, ~ changes in place, - takes away. */
+const MARK: Record<PlanAction, "+" | "~" | "-"> = { create: "+", link: "+", adopt: "+", update: "~", stamp: "~", delete: "-", close: "-", unlink: "-" };
+/** A value in a plan line: enough to recognise it (`--json` and `--verbose` have the whole of it). */
+const MAX_VALUE = 80;
+
+function shortShow(value: unknown): string {
+  const shown = show(value);
+  return shown.length > MAX_VALUE ? `${shown.slice(0, MAX_VALUE - 1)}…` : shown;
+}
+
+/** A status as people name it: its name (and "closed" when it closes the case), or open/closed. */
+function statusText(value: unknown): string {
+  if (value === null || typeof value !== "object") return shortShow(value);
+  const { statusName, closed } = value as { statusName?: unknown; closed?: unknown };
+  const state = closed === true ? "closed" : "open";
+  return typeof statusName === "string" ? `${shortShow(statusName)}${closed === true ? " (closed)" : ""}` : state;
+}
+
+/** `title "a" → "b"`; sets (people) as what is added and taken away. */
+export function describeChange(change: GroupValues): string {
+  const group = text(change.group);
+  if (Array.isArray(change.before) && Array.isArray(change.after)) {
+    const before = change.before.map((v) => show(v));
+    const after = change.after.map((v) => show(v));
+    const parts = [...after.filter((v) => !before.includes(v)).map((v) => `+${v}`), ...before.filter((v) => !after.includes(v)).map((v) => `−${v}`)];
+    return `${group} ${parts.length > 0 ? parts.join(" ") : "reordered"}`;
   }
+  const render = change.group === "status" ? statusText : shortShow;
+  return `${group} ${render(change.before)} → ${render(change.after)}`;
+}
+
+/** The record a plan item writes, or the pair it links or unlinks. */
+function target(item: PlanItem): string {
+  const plannr = item.plannrId ? `Plannr ${text(item.plannrId)}` : null;
+  const onlyoffice = item.onlyofficeId ? `ONLYOFFICE ${text(item.onlyofficeId)}` : null;
+  if (item.action === "create") {
+    const source = item.side === "plannr" ? onlyoffice : plannr;
+    return `${SIDE[item.side]}${source ? ` (from ${source})` : ""}`;
+  }
+  if (item.action === "link" || item.action === "adopt" || item.action === "unlink") return [plannr, onlyoffice].filter(Boolean).join(" ⇄ ");
+  const id = item.side === "plannr" ? item.plannrId : item.onlyofficeId;
+  return `${SIDE[item.side]}${id ? ` ${text(id)}` : ""}`;
+}
+
+/** One line per record, Terraform style: `~ update ONLYOFFICE 7 "Smith": title "a" → "b"`. */
+export function planLine(item: PlanItemValues): string {
+  const title = item.title ? ` ${show(item.title)}` : "";
+  let detail = "";
+  if (item.values && item.values.length > 0) detail = `: ${item.values.map(describeChange).join(", ")}`;
+  else if (item.groups.length > 0) detail = `: ${item.groups.map((g) => text(g)).join(", ")}`;
+  const note = item.note ? ` (${text(item.note, MAX_MESSAGE)})` : "";
+  return `${MARK[item.action]} ${item.action} ${target(item)}${title}${detail}${note}`;
+}
+
+/** The first line of an empty plan: true to the rest of the report (a waiting conflict is no agreement). */
+function emptyPlan(report: RunReport): string {
+  if (report.abort) return "No plan: the run stopped before it could plan every write (see below).";
+  const waiting = report.conflicts.filter((c) => c.state !== "settled").length;
+  const reasons = [
+    waiting > 0 ? `${waiting} conflict${waiting === 1 ? " waits" : "s wait"} for you` : null,
+    report.errors.length > 0 ? `${report.errors.length} record error${report.errors.length === 1 ? "" : "s"}` : null,
+    !report.sides.plannr.complete || !report.sides.onlyoffice.complete ? "the scan was incomplete" : null,
+  ].filter((r): r is string => r !== null);
+  if (reasons.length === 0) return "The plan is empty: both systems agree.";
+  return `The plan is empty, but the systems do not agree yet: ${reasons.join(", ")} (see below).`;
+}
+
+/** A plan for people: one line per record; the raw request bodies only with `verbose`. */
+export function renderPlan(report: RunReport, options: { verbose?: boolean } = {}): string {
+  const items: PlanItemValues[] = report.plan ?? [];
+  if (items.length === 0) return emptyPlan(report);
+  const out: string[] = [];
+  const counts = new Map<PlanAction, number>();
+  for (const item of items) {
+    counts.set(item.action, (counts.get(item.action) ?? 0) + 1);
+    out.push(planLine(item));
+    if (options.verbose) for (const op of item.ops) out.push(`    ${text(op.method)} ${text(op.path || op.kind)} ${op.body === undefined ? "" : show(op.body)}`);
+  }
+  out.push(`Plan: ${[...counts].map(([action, n]) => `${n} to ${action}`).join(", ")}.${options.verbose ? "" : " (--verbose shows each request)"}`);
   return out.join("\n");
 }
 

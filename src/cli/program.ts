@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { toCaseSyncError } from "../core/errors.js";
+import { CaseSyncError, toCaseSyncError } from "../core/errors.js";
 import { inertLines, inertStack, inertText } from "../core/inert-text.js";
 import { notCarriedText } from "../engine/report.js";
 import { scrub } from "../transport/redact.js";
@@ -12,7 +12,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerInit } from "./commands/init.js";
 import { registerRunCommands } from "./commands/run-commands.js";
 import { registerSandbox } from "./commands/sandbox.js";
-import { createCli, type Cli } from "./context.js";
+import { createCli, type Cli, type OutputFlags } from "./context.js";
 import { hintFor, inEnvironmentTerms } from "./hints.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
 
@@ -30,25 +30,42 @@ function packageVersion(): string {
   return "unknown";
 }
 
+/** The global output flags, checked: `--quiet` and `--verbose` contradict each other. */
+export function outputFlags(options: OutputFlags): OutputFlags {
+  if (options.quiet && options.verbose) throw new CaseSyncError("CS_USAGE", "--quiet and --verbose contradict each other: give one");
+  return { pretty: options.pretty === true, quiet: options.quiet === true, verbose: options.verbose === true };
+}
 
 export function buildProgram(setExit: (code: number) => void): Command {
   let instance: Cli | null = null;
-  const cli = () => (instance ??= createCli());
+  let flags: OutputFlags = {};
+  const cli = () => (instance ??= createCli(undefined, flags));
   const program = new Command("case-sync")
     .description("Keeps CRM cases in step between Plannr CRM and ONLYOFFICE CRM, both ways, and migrates them once from either side.")
     .version(packageVersion(), "-V, --version", "print the version")
     .option("--config <file>", "mapping file (default: $CASE_SYNC_CONFIG or ./case-sync.yaml)")
     .option("--allow-insecure-http", "accept http:// base URLs for hosts other than this machine (the token then travels in clear)")
+    .option("--pretty", "with --json: indent the JSON for people (without it, one compact line per report: JSON Lines)")
+    .option("-q, --quiet", "errors only: no narration, no progress, and a run's summary only when it needs you (exit 1-4)")
+    .option("-v, --verbose", "debug logs, and each request's body under the items of a plan")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    // The output flags reach the Cli (its logger level, its streams) before the command opens it.
+    .hook("preAction", (_program, action) => {
+      flags = outputFlags(action.optsWithGlobals<OutputFlags>());
+    })
     .addHelpText(
       "after",
       `
 Environment (see .env.example): PLANNR_BASE_URL, PLANNR_TOKEN, PLANNR_ACCOUNT_UUID, ONLYOFFICE_BASE_URL,
 ONLYOFFICE_TOKEN (or ONLYOFFICE_USERNAME + ONLYOFFICE_PASSWORD), CASE_SYNC_STATE (SQLite file, default
-./.case-sync/state.db, or a postgres:// URL), CASE_SYNC_CONFIG, LOG_LEVEL. A .env file in the working
-directory is read too.
+./.case-sync/state.db, or a postgres:// URL), CASE_SYNC_CONFIG, LOG_LEVEL (--quiet and --verbose override it), NO_COLOR.
+A .env file in the working directory is read too.
+
+Output: what a command is asked for goes to stdout (--json: one JSON line per report; status, history,
+conflicts list, links, check and plans as text); progress, logs, narration and the run summary go to
+stderr, as plain lines when it is not a terminal. --quiet: errors only; --verbose: debug logs and request bodies.
 
 Exit codes: 0 ok · 1 internal error · 2 usage or configuration · 3 finished with record errors or
 conflicts waiting · 4 aborted (auth, unreachable, not admin, identity, breaker, budget) · 5 another run holds the lock.

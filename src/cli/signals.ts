@@ -16,3 +16,42 @@ export async function interruptible<T>(run: (signal: AbortSignal) => Promise<T>,
     process.off("SIGTERM", onSignal);
   }
 }
+
+/**
+ * The stop button of `sync --watch`, listening for the whole loop (a signal between two runs
+ * must stop the loop, not kill the process): it ends a sleep at once, or the loop after the run
+ * in hand (whose own Ctrl-C handling, above, stops that run gracefully).
+ */
+export function watchStopper(): { readonly requested: boolean; sleep(ms: number): Promise<boolean>; dispose(): void } {
+  let requested = false;
+  let wake: (() => void) | null = null;
+  const onSignal = () => {
+    requested = true;
+    wake?.();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    get requested() {
+      return requested;
+    },
+    sleep(ms) {
+      if (requested) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          wake = null;
+          resolve(false);
+        }, ms);
+        wake = () => {
+          clearTimeout(timer);
+          wake = null;
+          resolve(true);
+        };
+      });
+    },
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}

@@ -29,6 +29,8 @@ export const PlanItemSchema = z.object({
   groups: z.array(z.string()),
   ops: z.array(WriteOpSchema),
   note: z.string().optional(),
+  /** Updates: each written field group's value on the written side before, and after (canonical, as `history` shows them). */
+  values: z.array(z.object({ group: z.string(), before: z.unknown(), after: z.unknown() })).optional(),
 });
 export type PlanItem = z.infer<typeof PlanItemSchema>;
 

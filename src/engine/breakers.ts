@@ -11,6 +11,9 @@ function isEmpty(value: unknown): boolean {
   return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
 }
 
+const SIDE_NAME: Record<Side, string> = { plannr: "Plannr", onlyoffice: "ONLYOFFICE" };
+const other = (side: Side): Side => (side === "plannr" ? "onlyoffice" : "plannr");
+
 /** A share of a side trips the delete breaker only when it is at least this many cases. */
 export const MIN_SHARE_DELETES = 3;
 
@@ -60,13 +63,13 @@ export function checkBreakers(input: BreakerInput): BreakerVerdict {
     // is 6 % and would otherwise block every later run until someone passed the flag.
     if (!input.allowMassDelete && (d > limits.maxDeletes || (d >= MIN_SHARE_DELETES && (d / size) * 100 > limits.maxDeletePercent))) {
       reasons.push(
-        `would delete, close, unlink or empty a field of ${d} ${side} cases (limits: more than ${limits.maxDeletes} cases, or more than ${limits.maxDeletePercent}% of ${input.sizes[side]} when that is at least ${MIN_SHARE_DELETES}); rerun with --allow-mass-delete if this is intended`,
+        `would delete, close, unlink or empty a field of ${d} ${side} cases (limits: more than ${limits.maxDeletes} cases, or more than ${limits.maxDeletePercent}% of ${input.sizes[side]} when that is at least ${MIN_SHARE_DELETES}); if this is intended, allow it for one sync (CLI: case-sync sync --allow-mass-delete; library: allowMassDelete)`,
       );
     }
     const c = creates[side];
     if (!input.migrating && !input.allowMassCreate && c > limits.maxCreates && (c / size) * 100 > limits.maxCreatePercent) {
       reasons.push(
-        `would create ${c} ${side} cases (limits: more than ${limits.maxCreates} and more than ${limits.maxCreatePercent}% of ${input.sizes[side]}); use case-sync migrate for a first copy, or rerun with --allow-mass-create`,
+        `would create ${c} ${side} cases (limits: more than ${limits.maxCreates} and more than ${limits.maxCreatePercent}% of ${input.sizes[side]}): a first copy of ${SIDE_NAME[other(side)]}'s cases is a migration (CLI: case-sync migrate --from ${other(side)}; library: migrate({ from: "${other(side)}" })), or allow it for one sync (CLI: case-sync sync --allow-mass-create; library: allowMassCreate)`,
       );
     }
   }

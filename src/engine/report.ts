@@ -1,10 +1,12 @@
 // Builds the one report object of a run (SPEC §6) from what the run saw, planned and did.
 import type { Side } from "../core/errors.js";
+import type { Case } from "../core/case.js";
 import type { RecordIssue, WriteOp } from "../core/records.js";
 import { emptySideReport, type ConflictReport, type IssueReport, type PlanItem, type RunReport, type SideReport } from "../core/report.js";
 import type { BreakerVerdict } from "./breakers.js";
 import type { Plan } from "./plan.js";
 import { WARNING_LIST_CAP, type Snapshot } from "./snapshot.js";
+import { auditValue, type ViewScope } from "./view.js";
 
 /** What this tool never carries (SPEC §2), named the same in --help, README and reports. */
 export const NOT_CARRIED = [
@@ -23,13 +25,21 @@ export function toIssueReport(issue: RecordIssue): IssueReport {
   return { side: issue.side, record: issue.record, field: issue.field, code: issue.code, message: issue.message };
 }
 
-export function planItems(plan: Plan, stampOps: WriteOp[]): PlanItem[] {
+export function planItems(plan: Plan, stampOps: WriteOp[], scope: ViewScope): PlanItem[] {
   const items: PlanItem[] = [];
+  const values = (gs: string[], before: Case, after: Case) => gs.map((group) => ({ group, before: auditValue(scope, group, before), after: auditValue(scope, group, after) }));
   for (const work of plan.updates) {
     const title = work.input.plannr.title;
     const groups = (ops: WriteOp[]) => [...new Set(ops.flatMap((op) => op.groups))];
-    if (work.opsPlannr.length > 0) items.push({ action: "update", side: "plannr", plannrId: work.plannrId, onlyofficeId: work.onlyofficeId, title, groups: groups(work.opsPlannr), ops: work.opsPlannr });
-    if (work.opsOnlyoffice.length > 0) items.push({ action: "update", side: "onlyoffice", plannrId: work.plannrId, onlyofficeId: work.onlyofficeId, title, groups: groups(work.opsOnlyoffice), ops: work.opsOnlyoffice });
+    if (work.opsPlannr.length > 0) {
+      const gs = groups(work.opsPlannr);
+      items.push({ action: "update", side: "plannr", plannrId: work.plannrId, onlyofficeId: work.onlyofficeId, title: work.input.plannr.title, groups: gs, ops: work.opsPlannr, values: values(gs, work.input.plannr, work.decision.targetPlannr) });
+    }
+    if (work.opsOnlyoffice.length > 0) {
+      const gs = groups(work.opsOnlyoffice);
+      // The title of the record written, as it reads before the write.
+      items.push({ action: "update", side: "onlyoffice", plannrId: work.plannrId, onlyofficeId: work.onlyofficeId, title: work.input.onlyoffice.title, groups: gs, ops: work.opsOnlyoffice, values: values(gs, work.input.onlyoffice, work.decision.targetOnlyoffice) });
+    }
     if (work.newLink) items.push({ action: work.newLink.reason === "journal" ? "adopt" : "link", side: "plannr", plannrId: work.plannrId, onlyofficeId: work.onlyofficeId, title, groups: [], ops: [], note: `linked by ${work.newLink.reason}` });
   }
   for (const op of stampOps) items.push({ action: "stamp", side: "onlyoffice", plannrId: null, onlyofficeId: op.record, title: "", groups: [], ops: [op] });

@@ -344,13 +344,13 @@ export class EngineRun {
     }
     const stampOps = pairing.stampRepairs.map((r): WriteOp => onlyoffice.encodeStamp(r.onlyofficeId, r.plannrId));
     if (this.mode.kind === "sync" && this.mode.expectedPlan !== undefined) {
-      const stale = this.savedPlanProblems(this.mode.expectedPlan, planItems(plan, stampOps), settings.fingerprint);
+      const stale = this.savedPlanProblems(this.mode.expectedPlan, planItems(plan, stampOps, scope), settings.fingerprint);
       if (stale !== null) return this.finish({ plan, conflicts, breakers, abort: stale, linksTotal: links.length });
     }
     if (!this.writes) {
       const planned = [...plan.updates.flatMap((w) => [...w.opsPlannr, ...w.opsOnlyoffice]), ...stampOps, ...plan.creates.flatMap((c) => [...c.ops, ...c.sourceOps]), ...plan.deletes.flatMap((d) => d.ops)];
       const abort = breakers.tripped ? new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")) : null;
-      return this.finish({ plan, ops: planned, partners, conflicts, breakers, abort, items: planItems(plan, stampOps), linksTotal: links.length });
+      return this.finish({ plan, ops: planned, partners, conflicts, breakers, abort, items: planItems(plan, stampOps, scope), linksTotal: links.length });
     }
     if (breakers.tripped) {
       return this.finish({ plan, conflicts, breakers, abort: new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")), linksTotal: links.length });
@@ -494,6 +494,18 @@ export class EngineRun {
     // one that never ran but finds stamps (links made by hand since the loss included) is.
     const fresh = stamped && !runs.some((r) => r.id !== this.runId);
     const rebuiltAt = stored || (fresh ? scanStartedAt : null);
+    if (fresh && !stored) {
+      // Loud, whatever is withheld: a mistyped CASE_SYNC_STATE looks exactly like this.
+      const linked = pairing.newLinks.filter((l) => l.reason === "stamp").length;
+      this.issues.push({
+        severity: "error",
+        side: "onlyoffice",
+        record: null,
+        field: "link",
+        code: "CS_STATE",
+        message: `this state (${this.deps.store.describe()}) is new, but the ONLYOFFICE cases carry link stamps: ${linked} link(s) were rebuilt from the link stamps. If CASE_SYNC_STATE should name an existing state, fix it and remove ${this.deps.store.describe()}: a new state has none of the old one's bases, conflicts or audit`,
+      });
+    }
     if (rebuiltAt === null || this.allowCreateAfterRebuild()) return rebuiltAt;
     // Server clocks are not ours: a case made just before the rebuild may carry a later time.
     const cutoff = Date.parse(rebuiltAt) + CLOCK_SKEW_MS;
@@ -512,7 +524,7 @@ export class EngineRun {
         record: null,
         field: "link",
         code: "CS_STATE",
-        message: `the state was rebuilt from the link stamps (${rebuiltAt}): ${withheld.length} unlinked ${side} case(s) were not copied, since a rebuilt state cannot tell a new case from one whose partner was deleted (${ids}${withheld.length > 20 ? ", …" : ""}); link them by hand (case-sync link) or rerun with --allow-create-after-rebuild to copy them`,
+        message: `the state was rebuilt from the link stamps (${rebuiltAt}): ${withheld.length} unlinked ${side} case(s) were not copied, since a rebuilt state cannot tell a new case from one whose partner was deleted (${ids}${withheld.length > 20 ? ", …" : ""}); link them by hand (case-sync link <plannr-uuid> <onlyoffice-id>) or copy them with case-sync sync --allow-create-after-rebuild`,
       });
     }
     return rebuiltAt;

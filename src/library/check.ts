@@ -34,7 +34,8 @@ function hasVerifier(adapter: CrmAdapter): adapter is CrmAdapter & AccountVerifi
   return typeof (adapter as Partial<AccountVerifier>).verifyAccount === "function";
 }
 
-async function reach(adapter: CrmAdapter, items: CheckItem[]): Promise<Reference | null> {
+/** A side that could not be read: null, and whether that is a configuration mistake (exit 2) rather than an abort (exit 4). */
+async function reach(adapter: CrmAdapter, items: CheckItem[], misconfigured: Set<string>): Promise<Reference | null> {
   const name = adapter.side === "plannr" ? "Plannr credentials" : "ONLYOFFICE credentials";
   try {
     const identity = await adapter.describe();
@@ -44,14 +45,17 @@ async function reach(adapter: CrmAdapter, items: CheckItem[]): Promise<Reference
   } catch (error) {
     const e = toCaseSyncError(error, { side: adapter.side });
     items.push({ name, ok: false, severity: "error", detail: `${e.code}: ${e.message}` });
+    // A base URL that points at the other system is the configuration's fault, as in sync (exit 2).
+    if (e.code === "CS_CONFIG" || e.code === "CS_USAGE") misconfigured.add(adapter.side);
     return null;
   }
 }
 
 export async function runCheck(plannr: CrmAdapter, onlyoffice: CrmAdapter, mapping: Mapping, store: StateStore): Promise<CheckReport> {
   const items: CheckItem[] = [{ name: "mapping", ok: true, severity: "error", detail: "the mapping file is valid" }];
-  const [plannrRef, onlyofficeRef] = await Promise.all([reach(plannr, items), reach(onlyoffice, items)]);
-  let aborting = plannrRef === null || onlyofficeRef === null;
+  const misconfigured = new Set<string>();
+  const [plannrRef, onlyofficeRef] = await Promise.all([reach(plannr, items, misconfigured), reach(onlyoffice, items, misconfigured)]);
+  let aborting = (plannrRef === null && !misconfigured.has("plannr")) || (onlyofficeRef === null && !misconfigured.has("onlyoffice"));
   if (plannrRef && hasVerifier(plannr)) {
     const ok = await plannr.verifyAccount().catch(() => false);
     items.push({ name: "Plannr account", ok, severity: "error", detail: ok ? "the token has a login for the configured account" : "the token has no login for PLANNR_ACCOUNT_UUID" });

@@ -15,7 +15,7 @@ import { loadMappingFile, validateMapping } from "../mapping/load.js";
 import { verifyMapping } from "../mapping/verify.js";
 import type { Reference } from "../core/reference.js";
 import { openStateStore } from "../state/open.js";
-import { linkByHand, readHistory, readStatus, resolveConflict, skipCase, unlinkByHand, unskipCase, type Status } from "./admin.js";
+import { linkByHand, listLinkRows, readHistory, readStatus, resolveConflict, skipCase, unlinkByHand, unskipCase, type LinkRow, type Status } from "./admin.js";
 import { runCheck, type CheckReport } from "./check.js";
 import {
   HttpSchema,
@@ -25,6 +25,7 @@ import {
   parseOnlyofficeConnection,
   parseOption,
   parsePlannrConnection,
+  parseCreatedSince,
   PlanOptionsSchema,
   SyncOptionsSchema,
   UndoOptionsSchema,
@@ -60,6 +61,8 @@ export interface CaseSync {
     resolve(id: string, take: "plannr" | "onlyoffice" | "base"): Promise<void>;
   };
   link(plannrUuid: string, onlyofficeId: number | string): Promise<Link>;
+  /** The link table: Plannr uuid, ONLYOFFICE id, the agreed title, when and how each pair was linked. */
+  links(): Promise<LinkRow[]>;
   unlink(plannrUuid: string): Promise<Link>;
   history(id: string): Promise<AuditEntry[]>;
   close(): Promise<void>;
@@ -149,7 +152,7 @@ export function createSync(options: CreateSyncOptions): CaseSync {
       await init();
       return runEngine(
         withLimit(o.maxRunTimeMs),
-        { kind: "migrate", from: o.from, dryRun: o.dryRun ?? false, limit: o.limit ?? null, onlyOpen: o.onlyOpen ?? false, createdSince: o.createdSince ?? null, allowCreateAfterRebuild: o.allowCreateAfterRebuild ?? false },
+        { kind: "migrate", from: o.from, dryRun: o.dryRun ?? false, limit: o.limit ?? null, onlyOpen: o.onlyOpen ?? false, createdSince: o.createdSince === undefined ? null : parseCreatedSince(o.createdSince, mapping.timeZone), allowCreateAfterRebuild: o.allowCreateAfterRebuild ?? false },
         o.signal,
       );
     },
@@ -170,6 +173,10 @@ export function createSync(options: CreateSyncOptions): CaseSync {
     async link(plannrUuid, onlyofficeId) {
       await init();
       return linkByHand(store, plannr, onlyoffice, plannrUuid, String(onlyofficeId));
+    },
+    async links() {
+      await init();
+      return listLinkRows(store);
     },
     async unlink(plannrUuid) {
       await init();

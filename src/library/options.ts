@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { OnlyofficeConnectionSchema, PlannrConnectionSchema, type OnlyofficeConnection, type PlannrConnection } from "../core/config.js";
 import { CaseSyncError } from "../core/errors.js";
-import type { Mapping } from "../core/mapping.js";
+import type { Mapping, MappingInput } from "../core/mapping.js";
 import type { CrmAdapter, Logger, ProgressEvent, StateStore } from "../core/ports.js";
 import { SavedPlanSchema, type SavedPlan } from "../engine/saved-plan.js";
 
@@ -11,8 +11,8 @@ export { SavedPlanSchema, type SavedPlan };
 export interface CreateSyncOptions {
   plannr: { baseUrl: string; token: string; accountUuid: string } | CrmAdapter;
   onlyoffice: { baseUrl: string; token?: string | undefined; username?: string | undefined; password?: string | undefined } | CrmAdapter;
-  /** A mapping object (validated) or the path of a YAML mapping file. */
-  mapping: Mapping | Record<string, unknown> | string;
+  /** A mapping object (validated; defaults filled in, as in the YAML file) or the path of a YAML mapping file. */
+  mapping: MappingInput | Mapping | string;
   /** A StateStore, a SQLite file path, or a postgres:// URL; default `./.case-sync/state.db`. */
   store?: StateStore | string;
   logger?: Logger;
@@ -50,12 +50,85 @@ export interface MigrateOptions {
   dryRun?: boolean;
   limit?: number;
   onlyOpen?: boolean;
-  /** ISO date or timestamp: only cases created on or after it. */
+  /**
+   * Only cases created on or after it: an ISO date (`2024-01-31`, its midnight in the mapping's
+   * time zone) or an ISO timestamp (`2024-01-31T09:00:00Z`; without an offset, wall time in that zone).
+   */
   createdSince?: string;
   /** After a state rebuilt from the stamps: copy the unlinked cases that existed at the rebuild. */
   allowCreateAfterRebuild?: boolean;
   maxRunTimeMs?: number;
   signal?: AbortSignal;
+}
+
+/** What `--created-since` / `createdSince` accept, said the same way everywhere. */
+export const CREATED_SINCE_FORMAT = "must be an ISO date such as 2025-01-31, or an ISO timestamp such as 2025-01-31T09:00:00Z";
+
+/** `YYYY-MM-DD`, optionally `THH:MM[:SS[.fff]]` and then optionally `Z` or `±HH:MM`. */
+const ISO_DATE_OR_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+interface IsoParts {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
+  /** `Z`, `+01:00`, or null: wall time in the mapping's zone. */
+  offset: string | null;
+}
+
+/** The parts of an ISO date or timestamp that names a real day and time, or null. */
+function isoParts(text: string): IsoParts | null {
+  const m = ISO_DATE_OR_TIMESTAMP.exec(text.trim());
+  if (m === null) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? "0", m[5] ?? "0", m[6] ?? "0"].map(Number) as [number, number, number, number, number, number];
+  const ms = Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3));
+  const offset = m[8] ?? null;
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  // Date.UTC rolls 2025-02-30 over to March: a real date reads back the same.
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return null;
+  if (h > 23 || mi > 59 || s > 59) return null;
+  if (offset !== null && offset !== "Z" && (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(4, 6)) > 59)) return null;
+  return { y, mo, d, h, mi, s, ms, offset };
+}
+
+/**
+ * Whether `text` is an ISO date (`2024-01-31`) or ISO timestamp (`2024-01-31T09:00`,
+ * `2024-01-31T09:00:00.000Z`, `...+01:00`) naming a real day. Nothing else: `Date.parse` reads
+ * `01/02/2024` US style and `5` as the year 2001, so a person's intent is never guessed.
+ */
+export function isIsoDateOrTimestamp(text: string): boolean {
+  return isoParts(text) !== null;
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `instant` (ms). */
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(instant));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second")) - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The instant `createdSince` names, as an ISO timestamp in UTC: a date is its midnight in
+ * `timeZone` (the mapping's: dates are calendar dates there, SPEC §2), a timestamp without an
+ * offset is wall time in that zone, one with `Z` or an offset is that instant. Anything else is a
+ * usage error naming `name` (`--created-since` on the command line).
+ */
+export function parseCreatedSince(text: string, timeZone: string, name = "createdSince"): string {
+  const p = isoParts(text);
+  if (p === null) throw new CaseSyncError("CS_USAGE", `${name} "${text}" ${CREATED_SINCE_FORMAT}`, { field: name });
+  const wall = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s, p.ms);
+  if (p.offset === "Z") return new Date(wall).toISOString();
+  if (p.offset !== null) {
+    const sign = p.offset.startsWith("-") ? -1 : 1;
+    return new Date(wall - sign * (Number(p.offset.slice(1, 3)) * 60 + Number(p.offset.slice(4, 6))) * 60_000).toISOString();
+  }
+  // Wall time → instant: guess with the offset at the wall time read as UTC, then once more with the
+  // offset at the guess (the two differ only across a DST change).
+  const guess = wall - zoneOffsetMs(wall, timeZone);
+  return new Date(wall - zoneOffsetMs(guess, timeZone)).toISOString();
 }
 
 export const SyncOptionsSchema = z
@@ -79,7 +152,9 @@ export const MigrateOptionsSchema = z
     onlyOpen: z.boolean().optional(),
     createdSince: z
       .string()
-      .refine((s) => !Number.isNaN(Date.parse(s)), { message: "must be an ISO date such as 2025-01-31" })
+      .superRefine((text, ctx) => {
+        if (!isIsoDateOrTimestamp(text)) ctx.addIssue({ code: "custom", message: `"${text}" ${CREATED_SINCE_FORMAT}` });
+      })
       .optional(),
     allowCreateAfterRebuild: z.boolean().optional(),
     maxRunTimeMs: z.number().int().positive().optional(),

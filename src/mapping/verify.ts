@@ -85,9 +85,13 @@ export function verifyMapping(mapping: Mapping, plannr: Reference, onlyoffice: R
   }
   const statusField = mapping.fields.status.onlyofficeField === null ? undefined : onlyofficeField(onlyoffice, mapping.fields.status.onlyofficeField);
   if (statusField?.options) {
-    const missing = plannr.statuses.map((s) => mapping.statuses[s.name] ?? s.name).filter((n) => !statusField.options?.includes(n));
-    // A status the field cannot show is reported per case when it comes up; nothing is lost.
-    if (missing.length > 0) items.push(item("status field options", false, `the ONLYOFFICE status field lacks the options ${missing.map((m) => `"${m}"`).join(", ")}`, "warning"));
+    const missing = [...new Set(plannr.statuses.map((s) => mapping.statuses[s.name] ?? s.name).filter((n) => !statusField.options?.includes(n)))];
+    // An error, not a warning (issue 10 item 9): every case in such a status would fail to be
+    // written to ONLYOFFICE on every run, so `check` must not pass and a run stops before it starts.
+    if (missing.length > 0) {
+      const list = missing.map((m) => `"${m}"`).join(", ");
+      items.push(item("status field options", false, `the ONLYOFFICE status field ${statusField.id} "${statusField.label}" lacks the options ${list}: add them in ONLYOFFICE, or map those Plannr statuses to existing options under statuses`));
+    }
   }
 
   mapping.customFields.forEach((field, index) => {

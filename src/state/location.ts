@@ -2,8 +2,12 @@
 // §7): a postgres:// URL or a SQLite file path. The URL may carry a password, so it is taken apart
 // here once: the driver gets the URL without our own `schema` parameter and without the TLS
 // settings (postgres-tls.ts turns those into pg's `ssl` option), logs get a description with the
-// password masked (invariant 12).
+// password masked (invariant 12). A SQLite path is checked before anything is created (issue 10
+// items 2 and 3): only the default location is made on its own.
+import { statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { CaseSyncError } from "../core/errors.js";
+import { shellWord } from "./private-files.js";
 
 export const DEFAULT_PG_SCHEMA = "case_sync";
 
@@ -146,4 +150,45 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join("***");
   return out;
+}
+
+/** The default SQLite state (SPEC §6), relative to the working directory. */
+export const DEFAULT_STATE_PATH = "./.case-sync/state.db";
+
+/** Whether `path` names the default state file (`./.case-sync/state.db`, however it is written). */
+export function isDefaultStatePath(path: string, cwd: string = process.cwd()): boolean {
+  return resolve(cwd, path) === resolve(cwd, DEFAULT_STATE_PATH);
+}
+
+function kindOf(path: string): "file" | "folder" | "other" | null {
+  try {
+    const stat = statSync(path);
+    return stat.isDirectory() ? "folder" : stat.isFile() ? "file" : "other";
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A SQLite state path, judged before anything is created. Only the default location is made on its
+ * own (folder 0700): a mistyped CASE_SYNC_STATE would otherwise start a new, empty state beside the
+ * real one, rebuild every link from the stamps and split the audit across two files. A folder
+ * given as the path is a configuration error as well. Both name the path and what to do.
+ */
+export function checkSqliteLocation(path: string, cwd: string = process.cwd()): void {
+  if (path === ":memory:") return;
+  const full = resolve(cwd, path);
+  if (kindOf(full) === "folder") {
+    throw new CaseSyncError("CS_CONFIG", `state store ${path} is a folder, not a SQLite file: set CASE_SYNC_STATE to a file path (e.g. ${shellWord(join(path, "state.db"))})`, { field: "CASE_SYNC_STATE" });
+  }
+  if (isDefaultStatePath(path, cwd)) return;
+  const folder = dirname(full);
+  const folderKind = kindOf(folder);
+  if (folderKind === "folder") return;
+  const why = folderKind === null ? "does not exist" : "is not a folder";
+  throw new CaseSyncError(
+    "CS_CONFIG",
+    `state store ${path}: its folder ${folder} ${why}. Only the default location ${DEFAULT_STATE_PATH} is created on its own, so that a mistyped CASE_SYNC_STATE never starts a new, empty state: check the path, or create the folder first (mkdir -m 700 -p ${shellWord(folder)})`,
+    { field: "CASE_SYNC_STATE" },
+  );
 }

@@ -28,7 +28,7 @@ import { createPrivateFile, exposedStateWarnings, makePrivateDir } from "./priva
 import * as rows from "./rows.js";
 import type { Row, SqlValue } from "./rows.js";
 import { stateStatements, type StatementName } from "./statements.js";
-import { lockLost, notInitialized, toStateError, undecidableConflict, unknownRun } from "./store-errors.js";
+import { lockLost, notInitialized, toSqliteError, undecidableConflict, unknownRun } from "./store-errors.js";
 
 export interface SqliteStoreOptions {
   clock?: Clock;
@@ -88,7 +88,7 @@ export class SqliteStateStore implements StateStore {
       if (path !== ":memory:" && path !== "") preparePrivateFile(path, options.logger);
       this.db = new Database(path);
     } catch (error) {
-      throw toStateError(error, path);
+      throw toSqliteError(error, path);
     }
   }
 
@@ -131,7 +131,7 @@ export class SqliteStateStore implements StateStore {
     try {
       return Promise.resolve(fn());
     } catch (error) {
-      return Promise.reject(toStateError(error, this.path));
+      return Promise.reject(toSqliteError(error, this.path));
     }
   }
 

@@ -1,9 +1,11 @@
 // The errors both stores raise beyond row validation (rows.ts): driver failures become CS_STATE
 // with the store named and any password scrubbed (invariant 12); a refused link claim names both
-// cases (commit-plan.ts).
+// cases (commit-plan.ts). What a person must fix (a file that is no database, a database that does
+// not exist) is a configuration error (exit 2) that says what to do, not a bug (issue 10 items 3, 9).
 import { CaseSyncError } from "../core/errors.js";
 import type { Conflict } from "../core/state.js";
 import { scrubSecrets } from "./location.js";
+import { shellWord } from "./private-files.js";
 
 /** Wraps a driver error; our own errors (row validation, usage) pass through unchanged. */
 export function toStateError(error: unknown, store: string, secrets: readonly string[] = []): CaseSyncError {
@@ -13,13 +15,56 @@ export function toStateError(error: unknown, store: string, secrets: readonly st
   // Node's connection errors can come as an AggregateError with an empty message and only a code.
   const withCode = typeof code === "string" && !message.includes(code);
   const detail = withCode ? (message === "" ? code : `${code}: ${message}`) : message;
+  if (code === MISSING_DATABASE) return missingDatabase(store, message, secrets);
   // The driver error stays out of `cause`: its fields are not ours to vouch for.
   return new CaseSyncError(stateErrorCode(code, message), scrubSecrets(`state store ${store}: ${detail}`, secrets));
 }
 
+/** PostgreSQL's "database does not exist": the URL names a database nobody created yet. */
+const MISSING_DATABASE = "3D000";
+
+function missingDatabase(store: string, message: string, secrets: readonly string[]): CaseSyncError {
+  const name = /database "(.+)" does not exist/.exec(message)?.[1];
+  const what = name === undefined ? "the database in CASE_SYNC_STATE does not exist" : `database "${name}" does not exist`;
+  const create = name === undefined ? "create it" : `create it (createdb ${shellWord(name)})`;
+  return new CaseSyncError("CS_CONFIG", scrubSecrets(`state store ${store}: ${what}: ${create} or fix CASE_SYNC_STATE`, secrets), { field: "CASE_SYNC_STATE" });
+}
+
+/** SQLite and the file system saying the file is not a (sound) database: SQLITE_NOTADB, SQLITE_CORRUPT and their extended codes. */
+const NOT_A_DATABASE = /^SQLITE_(NOTADB|CORRUPT)/;
+/** The file or its folder cannot be opened or written by this user (SQLite adds -wal and -shm beside it). */
+const CANNOT_OPEN = /^(SQLITE_(CANTOPEN|READONLY|PERM)|EACCES$|EPERM$|EROFS$|EISDIR$|ENOTDIR$)/;
+
+/**
+ * A SQLite driver or file-system failure on the state file at `path`. A file that is not a
+ * SQLite database (or a damaged one) and a file this user cannot open are configuration errors
+ * with the remedy, named by path; anything else goes through `toStateError`.
+ */
+export function toSqliteError(error: unknown, path: string): CaseSyncError {
+  if (error instanceof CaseSyncError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && NOT_A_DATABASE.test(code)) {
+    const file = shellWord(path);
+    return new CaseSyncError(
+      "CS_CONFIG",
+      `state file ${path} is not a SQLite database, or is damaged (${code}): move it aside, with its -wal and -shm files if there are any (mv ${file} ${shellWord(`${path}.broken`)}); the links are rebuilt from the stamps on the next run`,
+      { field: "CASE_SYNC_STATE" },
+    );
+  }
+  if (typeof code === "string" && CANNOT_OPEN.test(code)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new CaseSyncError(
+      "CS_CONFIG",
+      `state file ${path} cannot be opened or written (${code}: ${message}): it must be a file this user may read and write, in a folder it may write (SQLite keeps -wal and -shm files beside it); check CASE_SYNC_STATE`,
+      { field: "CASE_SYNC_STATE" },
+    );
+  }
+  return toStateError(error, path);
+}
+
 const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "57P03" /* cannot connect now */]);
-/** PostgreSQL: invalid password (28P01), invalid authorization (28000), unknown database (3D000). */
-const REFUSED = new Set(["28P01", "28000", "3D000"]);
+/** PostgreSQL: invalid password (28P01), invalid authorization (28000). */
+const REFUSED = new Set(["28P01", "28000"]);
 
 /**
  * TLS that sslmode asks for and the server cannot give (pg says so in a message without a code),

@@ -186,7 +186,7 @@ describe("CLI under faults", () => {
     expect(badToken.stderr).toContain("check PLANNR_TOKEN");
     const badAccount = await w.run(["check"], { PLANNR_ACCOUNT_UUID: "00000000-0000-4000-8000-000000000000" });
     expect(badAccount.code).toBe(4);
-    expect(badAccount.stderr).toContain("PLANNR_ACCOUNT_UUID");
+    expect(badAccount.stdout).toContain("PLANNR_ACCOUNT_UUID"); // the check report is data: stdout
     const badUrl = await w.run(["sync"], { PLANNR_BASE_URL: "not a url" });
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toContain("PLANNR_BASE_URL");

@@ -66,9 +66,10 @@ describe("CLI with hostile text from the CRMs", () => {
     const check = await w.run(["check"], { PLANNR_BASE_URL: plannr.url, LOG_LEVEL: "debug" });
     expect(check.code).toBe(4);
     expectInert(check);
-    expect(check.stderr).toMatch(/^FAIL Plannr credentials: CS_FORBIDDEN: .*answered 403: Evil/m);
-    expect(check.stderr).toContain(VISIBLE);
-    expect(check.stderr).toMatch(/^ok {3}ONLYOFFICE administrator: Evil\\u001b.* is a CRM administrator$/m);
+    // The check report is data: stdout.
+    expect(check.stdout).toMatch(/^FAIL Plannr credentials: CS_FORBIDDEN: .*answered 403: Evil/m);
+    expect(check.stdout).toContain(VISIBLE);
+    expect(check.stdout).toMatch(/^ok {3}ONLYOFFICE administrator: Evil\\u001b.* is a CRM administrator$/m);
 
     const json = await w.run(["check", "--json"], { PLANNR_BASE_URL: plannr.url, LOG_LEVEL: "debug" });
     expectInert(json);
@@ -83,10 +84,13 @@ describe("CLI with hostile text from the CRMs", () => {
     if (!first) throw new Error("the world has no ONLYOFFICE case");
     w.sandboxes.onlyoffice.editCase(first.id, { title: HOSTILE });
 
-    // The plan names the hostile title.
+    // The plan (stdout) names the hostile title, with and without the request bodies.
     const dryRun = await w.run(["sync", "--dry-run", "--allow-mass-create"], { LOG_LEVEL: "debug" });
     expectInert(dryRun);
-    expect(dryRun.stderr).toContain("Evil\\u001b[2K");
+    expect(dryRun.stdout).toContain("Evil\\u001b[2K");
+    const verbose = await w.run(["sync", "--dry-run", "--allow-mass-create", "--verbose"], { LOG_LEVEL: "debug" });
+    expectInert(verbose);
+    expect(verbose.stdout).toContain("Evil\\u001b[2K");
 
     // Every Plannr write answers 422 with a hostile message naming a hostile field.
     const refusing = await proxy(w.sandboxes.plannrUrl, (method) => (method === "GET" ? null : { status: 422, body: { message: HOSTILE, errors: { [HOSTILE]: [HOSTILE] } } }));

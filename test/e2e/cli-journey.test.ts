@@ -23,7 +23,7 @@ describe("CLI journey", () => {
     await initMapping(w);
     expect(readFileSync(w.mappingPath, "utf8")).toMatch(/linkField: \d+/);
     const check = await w.run(["check"]);
-    expect(check.stderr).toContain("All checks passed");
+    expect(check.stdout).toContain("All checks passed");
     expect(check.code).toBe(0);
     const json = parseJson<{ ok: boolean }>(await w.run(["check", "--json"]));
     expect(json.ok).toBe(true);
@@ -114,7 +114,7 @@ describe("CLI journey", () => {
     expect(history.some((e) => e.group === "title")).toBe(true);
     const plan = await w.run(["plan"]);
     expect(plan.code).toBe(0);
-    expect(plan.stderr).toContain("The plan is empty");
+    expect(plan.stdout).toContain("The plan is empty: both systems agree.");
   });
 
   it("unlink and link by hand", async () => {

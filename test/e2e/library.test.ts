@@ -101,6 +101,7 @@ describe("createSync embedded with its own store and logger", () => {
     const base = { plannr: { baseUrl: "https://x", token: "t", accountUuid: "a" }, onlyoffice: { baseUrl: "https://y", token: "t" }, mapping: { onlyoffice: { linkField: 1 } }, store };
     expect(() => createSync({ ...base, plannr: { baseUrl: "not a url", token: "t", accountUuid: "a" } })).toThrow(/plannr\.baseUrl/);
     expect(() => createSync({ ...base, onlyoffice: { baseUrl: "https://y" } })).toThrow(/ONLYOFFICE_TOKEN|username/);
+    // @ts-expect-error: an invalid policy on purpose (the type says so; the check at run time too)
     expect(() => createSync({ ...base, mapping: { deletes: { policy: "nuke" } } })).toThrow(/deletes\.policy/);
     expect(() => createSync({ ...base, http: { concurrency: 0 } })).toThrow(/http\.concurrency/);
     const ok = createSync(base);

@@ -72,9 +72,9 @@ describe("renderers with hostile CRM text", () => {
 
   it("renderPlan: a hostile title, ids and bodies stay on their lines, escaped as JSON", () => {
     const op = { side: "plannr" as const, record: null, kind: "case.create", method: "POST" as const, path: "/api/v1/cases", groups: ["title"], body: { name: HOSTILE }, summary: "" };
-    const text = renderPlan(report({ plan: [{ action: "create", side: "plannr", plannrId: null, onlyofficeId: `7${HOSTILE}`, title: HOSTILE, groups: [HOSTILE], ops: [op], note: HOSTILE }] }));
+    const text = renderPlan(report({ plan: [{ action: "create", side: "plannr", plannrId: null, onlyofficeId: `7${HOSTILE}`, title: HOSTILE, groups: [HOSTILE], ops: [op], note: HOSTILE }] }), { verbose: true });
     expectInert(text);
-    expect(text.split("\n")).toHaveLength(3);
+    expect(text.split("\n")).toHaveLength(3); // the item, its request, the count
     expect(text).toContain('"Evil\\u001b[2K\\r\\n{\\"level\\":50');
     expect(text).toContain("\\u202e\\u009b31m\\u007f");
   });

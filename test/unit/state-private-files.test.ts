@@ -7,7 +7,6 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/core/ports.js";
-import { openStateStore } from "../../src/state/open.js";
 import { exposedStateWarnings, shellWord, writePrivateFile } from "../../src/state/private-files.js";
 import { SqliteStateStore } from "../../src/state/sqlite.js";
 
@@ -44,7 +43,7 @@ describe("a new SQLite state store under umask 022", () => {
     const folder = join(top, ".case-sync");
     const path = join(folder, "state.db");
     const { logger, warnings } = recordingLogger();
-    const store = openStateStore(path, { logger });
+    const store = new SqliteStateStore(path, { logger });
     await store.init();
     await store.setMeta("probe", "x"); // a write: the WAL and its index exist now
     try {

@@ -86,12 +86,12 @@ describe("SqliteStateStore", () => {
     await store.close();
   });
 
-  it("refuses a file that is not a database as CS_STATE", async () => {
+  it("refuses a file that is not a database as a configuration error with the remedy (exit 2)", async () => {
     const path = newPath();
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, "this is not a database, just text that is long enough to have a header page");
     const store = new SqliteStateStore(path);
-    await expect(store.init()).rejects.toMatchObject({ code: "CS_STATE" });
+    await expect(store.init()).rejects.toMatchObject({ code: "CS_CONFIG" });
     await store.close();
   });
 
@@ -126,7 +126,9 @@ describe("SqliteStateStore", () => {
 
 describe("openStateStore", () => {
   it("opens a SQLite file for a path and PostgreSQL for postgres:// and postgresql:// URLs", async () => {
-    const file = openStateStore(newPath());
+    const path = newPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const file = openStateStore(path);
     expect(file).toBeInstanceOf(SqliteStateStore);
     await file.close();
     for (const url of ["postgres://u:pw-123456@db.example/cs", "postgresql://u:pw-123456@db.example/cs", "POSTGRES://u@db.example/cs"]) {

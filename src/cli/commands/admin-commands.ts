@@ -1,9 +1,10 @@
-// check, status, conflicts, link, unlink, history: looking at and steering the state by hand.
+// check, status, conflicts, link, links, unlink, history: looking at and steering the state by hand.
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { CaseSyncError } from "../../core/errors.js";
 import type { Cli, GlobalOptions } from "../context.js";
 import { EXIT } from "../exit-codes.js";
+import { renderLinksCsv, renderLinksTable } from "../link-table.js";
 import { renderCheck, renderConflicts, renderHistory, renderStatus } from "../output.js";
 
 type Done = (code: number) => void;
@@ -41,7 +42,7 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
       await withSync(c, command, async (sync) => {
         const report = await sync.check();
         if (options.json) c.json(report);
-        else c.say(renderCheck(report));
+        else c.data(renderCheck(report));
         done(report.exitCode);
       });
     });
@@ -56,7 +57,7 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
       await withSync(c, command, async (sync) => {
         const status = await sync.status();
         if (options.json) c.json(status);
-        else c.say(renderStatus(status));
+        else c.data(renderStatus(status));
         done(status.conflicts.length > 0 ? EXIT.records : EXIT.ok);
       }, { readsState: true });
     });
@@ -78,7 +79,7 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
       await withSync(c, command, async (sync) => {
         const list = await sync.conflicts.list();
         if (options.json) c.json(list);
-        else c.say(renderConflicts(list));
+        else c.data(renderConflicts(list));
         done(list.length > 0 ? EXIT.records : EXIT.ok);
       }, { readsState: true });
     });
@@ -108,6 +109,30 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
         c.say(`linked Plannr ${plannrUuid} ⇄ ONLYOFFICE ${onlyofficeId}; the next sync compares them (differences follow the conflict policy).`);
         done(EXIT.ok);
       });
+    });
+
+  program
+    .command("links")
+    .description("Export the link table: Plannr uuid, ONLYOFFICE id, title, when and how each pair was linked (a table, CSV or JSON on stdout)")
+    .option("--json", "print the links as one JSON array on stdout")
+    .option("--csv", "print the links as CSV (RFC 4180, with a header row) on stdout")
+    .addHelpText(
+      "after",
+      "\nThe title is the pair's last agreed title (empty until its first sync); how is create, stamp, journal, match or hand (empty for links made before it was recorded). CSV cells that a spreadsheet would read as a formula start with '.\n\nExamples:\n  case-sync links\n  case-sync links --csv > links.csv\n  case-sync links --json | jq 'length'",
+    )
+    .action(async (options: { json?: boolean; csv?: boolean }, command: Command) => {
+      if (options.json && options.csv) throw new CaseSyncError("CS_USAGE", "links: give --json or --csv, not both");
+      const c = cli();
+      await withSync(c, command, async (sync) => {
+        const rows = await sync.links();
+        if (options.json) c.json(rows);
+        else if (options.csv) c.stdout.write(renderLinksCsv(rows));
+        else {
+          c.data(renderLinksTable(rows));
+          c.say(`${rows.length} link${rows.length === 1 ? "" : "s"}; for a spreadsheet: case-sync links --csv; for a program: case-sync links --json`);
+        }
+        done(EXIT.ok);
+      }, { readsState: true });
     });
 
   program
@@ -160,7 +185,7 @@ export function registerAdminCommands(program: Command, cli: () => Cli, done: Do
       await withSync(c, command, async (sync) => {
         const entries = await sync.history(id);
         if (options.json) c.json(entries);
-        else c.say(renderHistory(id, entries));
+        else c.data(renderHistory(id, entries));
         done(EXIT.ok);
       }, { readsState: true });
     });

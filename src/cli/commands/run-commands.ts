@@ -8,17 +8,34 @@ import { wholeNumber } from "../arguments.js";
 import type { Cli, GlobalOptions } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { renderPlan, renderReport } from "../output.js";
-import { SavedPlanSchema, type SavedPlan } from "../../library/options.js";
+import { CREATED_SINCE_FORMAT, isIsoDateOrTimestamp, SavedPlanSchema, type SavedPlan } from "../../library/options.js";
 import { writePrivateFile } from "../../state/private-files.js";
-import { interruptible } from "../signals.js";
+import { interruptible, watchStopper } from "../signals.js";
+import { askYesNo, CONFIRM_ABOVE, mayAsk, mustAsk } from "../confirm.js";
 
+/**
+ * A run's output: the JSON report (one line) on stdout, or the plan (data) on stdout and the
+ * summary on stderr, last. Callers close the library first, so no log line follows the summary.
+ */
 function emit(cli: Cli, report: RunReport, json: boolean, showPlan: boolean): number {
   if (json) cli.json(report);
   else {
-    if (showPlan) cli.say(renderPlan(report));
-    cli.say(renderReport(report));
+    if (showPlan) cli.data(renderPlan(report, { verbose: cli.flags.verbose ?? false }));
+    cli.summary(renderReport(report), report.exitCode);
   }
   return report.exitCode;
+}
+
+/** Closes the library once, whichever of the normal path and the `finally` gets there first. */
+function closer(sync: { close(): Promise<void> }): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => (closing ??= sync.close());
+}
+
+/** The interval as the user wrote it, with its unit: `5m` stays `5m`, a bare `90` (seconds) is `90s`. */
+export function intervalText(text: string): string {
+  const trimmed = text.trim();
+  return /\d$/.test(trimmed) ? `${trimmed}s` : trimmed;
 }
 
 /** `5m`, `30s`, `1h`, `90` (seconds) → milliseconds, for a flag named `flag`. */
@@ -67,16 +84,18 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
       const c = cli();
       const maxRunTimeMs = parseDuration(options.maxRunTime, "--max-run-time");
       const { sync } = c.open(command.optsWithGlobals<GlobalOptions>());
+      const close = closer(sync);
+      let report: RunReport;
       try {
-        const report = await sync.plan({ maxRunTimeMs });
+        report = await sync.plan({ maxRunTimeMs });
         if (options.out !== undefined && report.abort === null) {
           writePrivateFile(options.out, `${JSON.stringify(await sync.savePlan(report), null, 2)}\n`);
           c.say(`saved the plan to ${options.out}: case-sync sync --plan ${options.out} applies exactly it, or refuses if a case moved since`);
         }
-        done(emit(c, report, options.json ?? false, true));
       } finally {
-        await sync.close();
+        await close();
       }
+      done(emit(c, report, options.json ?? false, true));
     });
 
   program
@@ -85,7 +104,7 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .option("--dry-run", "plan only: print what would be written, write nothing")
     .option("--json", "print one JSON report on stdout")
     .option("--watch", "keep syncing every --interval until stopped (exits only on codes 1, 2 or 4)")
-    .option("--interval <duration>", "time between runs with --watch: 30s, 5m, 1h", "5m")
+    .option("--interval <duration>", "time between runs with --watch: 30s, 5m, 1h (default: 5m)")
     .option("--allow-mass-delete", "let this run delete, close or unlink more cases than the mapping's breaker limits")
     .option("--allow-mass-create", "let this run create more cases than the mapping's breaker limits")
     .option("--allow-create-after-rebuild", "after the state was rebuilt from the link stamps, copy the unlinked cases that existed then (check them first: some may be partners of deleted cases)")
@@ -93,35 +112,42 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .option("--max-run-time <duration>", "stop the run after this long (exit 4; the next run resumes): 30m, 2h", "2h")
     .addHelpText(
       "after",
-      `\nExamples:\n  case-sync sync --dry-run          # look first\n  case-sync sync                    # from cron: exit 0 ok, 3 look at the report, 4 alert, 5 skipped (locked)\n  case-sync sync --watch --interval 10m\n\nNot carried: ${notCarriedText()}.`,
+      `\nExamples:\n  case-sync sync --dry-run          # look first\n  case-sync sync                    # from cron: exit 0 ok, 3 look at the report, 4 alert, 5 skipped (locked)\n  case-sync sync --json >> reports.jsonl   # one JSON line per run\n  case-sync sync --watch --interval 10m\n\nNot carried: ${notCarriedText()}.`,
     )
-    .action(async (options: { dryRun?: boolean; json?: boolean; watch?: boolean; interval: string; allowMassDelete?: boolean; allowMassCreate?: boolean; allowCreateAfterRebuild?: boolean; plan?: string; maxRunTime: string }, command: Command) => {
+    .action(async (options: { dryRun?: boolean; json?: boolean; watch?: boolean; interval?: string; allowMassDelete?: boolean; allowMassCreate?: boolean; allowCreateAfterRebuild?: boolean; plan?: string; maxRunTime: string }, command: Command) => {
+      if (options.interval !== undefined && !options.watch) throw new CaseSyncError("CS_USAGE", `--interval goes with --watch (case-sync sync --watch --interval ${options.interval}); without --watch, sync runs once`);
       const c = cli();
-      const intervalMs = parseInterval(options.interval);
+      const interval = options.interval ?? "5m";
+      const intervalMs = parseInterval(interval);
       const maxRunTimeMs = parseDuration(options.maxRunTime, "--max-run-time");
       if (options.plan !== undefined && options.watch) throw new CaseSyncError("CS_USAGE", "--plan applies one saved plan once: it does not go with --watch");
       const saved = options.plan === undefined ? undefined : readSavedPlan(options.plan);
       const { sync, display } = c.open(command.optsWithGlobals<GlobalOptions>(), { progress: !options.json });
+      const close = closer(sync);
+      const stopper = options.watch ? watchStopper() : null;
       try {
         for (;;) {
           const report = await interruptible((signal) =>
             sync.sync({ dryRun: options.dryRun ?? false, allowMassDelete: options.allowMassDelete ?? false, allowMassCreate: options.allowMassCreate ?? false, allowCreateAfterRebuild: options.allowCreateAfterRebuild ?? false, maxRunTimeMs, signal, ...(saved === undefined ? {} : { plan: saved }) }),
           );
           display.stop();
-          const code = emit(c, report, options.json ?? false, options.dryRun ?? false);
+          const code = report.exitCode;
           if (!options.watch || code === EXIT.internal || code === EXIT.usage || code === EXIT.aborted) {
-            done(code);
+            // The last report: the library closed first, so its summary is the last line printed.
+            await close();
+            done(emit(c, report, options.json ?? false, options.dryRun ?? false));
             return;
           }
-          c.say(`next run in ${options.interval} (Ctrl-C to stop)`);
-          const stopped = await sleepUnlessStopped(intervalMs);
-          if (stopped) {
+          emit(c, report, options.json ?? false, options.dryRun ?? false);
+          if (!stopper?.requested) c.say(`next run in ${intervalText(interval)} (Ctrl-C to stop)`);
+          if (await stopper?.sleep(intervalMs)) {
             done(EXIT.ok);
             return;
           }
         }
       } finally {
-        await sync.close();
+        stopper?.dispose();
+        await close();
       }
     });
 
@@ -136,21 +162,24 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .option("--created-since <date>", "copy cases created on or after this date (YYYY-MM-DD)")
     .option("--allow-create-after-rebuild", "after the state was rebuilt from the link stamps, copy the unlinked cases that existed then")
     .option("--max-run-time <duration>", "stop the run after this long (exit 4; run it again to resume): 30m, 24h", "24h")
+    .option("-y, --yes", `copy without asking: on a terminal, a migration of more than ${CONFIRM_ABOVE} cases asks first (never without a terminal)`)
     .addHelpText(
       "after",
       `\nExamples:\n  case-sync migrate --from plannr --dry-run\n  case-sync migrate --from plannr --only-open --created-since 2024-01-01\n  case-sync migrate --from onlyoffice --limit 100\n\nA migration from Plannr writes nothing to Plannr. Ctrl-C stops after the case in hand; run the same command again to resume (nothing is copied twice).\nNot carried: ${notCarriedText()}.`,
     )
-    .action(async (options: { from: string; dryRun?: boolean; json?: boolean; limit?: number; onlyOpen?: boolean; createdSince?: string; allowCreateAfterRebuild?: boolean; maxRunTime: string }, command: Command) => {
+    .action(async (options: { from: string; dryRun?: boolean; json?: boolean; limit?: number; onlyOpen?: boolean; createdSince?: string; allowCreateAfterRebuild?: boolean; maxRunTime: string; yes?: boolean }, command: Command) => {
       const maxRunTimeMs = parseDuration(options.maxRunTime, "--max-run-time");
       if (options.from !== "plannr" && options.from !== "onlyoffice") throw new CaseSyncError("CS_USAGE", `--from must be plannr or onlyoffice, not "${options.from}"`);
-      if (options.createdSince !== undefined && Number.isNaN(Date.parse(options.createdSince))) throw new CaseSyncError("CS_USAGE", `--created-since "${options.createdSince}" is not a date like 2025-01-31`);
+      if (options.createdSince !== undefined && !isIsoDateOrTimestamp(options.createdSince)) throw new CaseSyncError("CS_USAGE", `--created-since "${options.createdSince}" ${CREATED_SINCE_FORMAT}`);
       const c = cli();
+      const from = options.from;
       const { sync, display } = c.open(command.optsWithGlobals<GlobalOptions>(), { progress: !options.json });
-      try {
-        const report = await interruptible((signal) =>
+      const close = closer(sync);
+      const migrate = (dryRun: boolean) =>
+        interruptible((signal) =>
           sync.migrate({
-            from: options.from as "plannr" | "onlyoffice",
-            dryRun: options.dryRun ?? false,
+            from,
+            dryRun,
             onlyOpen: options.onlyOpen ?? false,
             allowCreateAfterRebuild: options.allowCreateAfterRebuild ?? false,
             maxRunTimeMs,
@@ -159,11 +188,36 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
             ...(options.createdSince === undefined ? {} : { createdSince: options.createdSince }),
           }),
         );
+      let report: RunReport;
+      try {
+        const consent = { yes: options.yes ?? false, dryRun: options.dryRun ?? false, interactive: Boolean(process.stdin.isTTY && c.stderr.isTTY) };
+        if (mayAsk(consent)) {
+          // A person at a terminal: measure the migration first (a dry run), and ask before a large one.
+          const preview = await migrate(true);
+          display.stop();
+          const creates = (preview.plan ?? []).filter((item) => item.action === "create").length;
+          if (preview.abort !== null) {
+            await close();
+            done(emit(c, preview, options.json ?? false, false));
+            return;
+          }
+          if (mustAsk({ ...consent, creates })) {
+            const to = from === "plannr" ? "ONLYOFFICE" : "Plannr";
+            const go = await askYesNo(`Copy ${creates} ${from === "plannr" ? "Plannr" : "ONLYOFFICE"} cases to ${to}? (case-sync migrate --from ${from} --dry-run lists them; --yes skips this question)`, process.stdin, c.stderr);
+            if (!go) {
+              await close();
+              c.say("nothing copied, nothing written.");
+              done(EXIT.ok);
+              return;
+            }
+          }
+        }
+        report = await migrate(options.dryRun ?? false);
         display.stop();
-        done(emit(c, report, options.json ?? false, options.dryRun ?? false));
       } finally {
-        await sync.close();
+        await close();
       }
+      done(emit(c, report, options.json ?? false, options.dryRun ?? false));
     });
 
   program
@@ -178,29 +232,14 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .action(async (runId: string, options: { dryRun?: boolean; json?: boolean }, command: Command) => {
       const c = cli();
       const { sync, display } = c.open(command.optsWithGlobals<GlobalOptions>(), { progress: !options.json });
+      const close = closer(sync);
+      let report: RunReport;
       try {
-        const report = await interruptible(() => sync.undo(runId, { dryRun: options.dryRun ?? false }));
+        report = await interruptible(() => sync.undo(runId, { dryRun: options.dryRun ?? false }));
         display.stop();
-        done(emit(c, report, options.json ?? false, false));
       } finally {
-        await sync.close();
+        await close();
       }
+      done(emit(c, report, options.json ?? false, options.dryRun ?? false));
     });
-}
-
-
-function sleepUnlessStopped(ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve(false);
-    }, ms);
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
 }
