@@ -17,7 +17,7 @@ import { checkBreakers, type BreakerVerdict } from "./breakers.js";
 import { conflictReports, copyConflictId, storeConflicts, uncertainCopies } from "./conflicts.js";
 import { deriveSettings } from "./context.js";
 import { Directory, refineOnlyoffice } from "./directory.js";
-import { CLOCK_SKEW_MS, pairRecords, type Pairing } from "./links.js";
+import { CLOCK_SKEW_MS, isDeletedMark, pairRecords, type Pairing } from "./links.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { buildReport, planItems } from "./report.js";
 import { summarize, takeSnapshot, type RecordSummary, type Snapshot } from "./snapshot.js";
@@ -488,7 +488,9 @@ export class EngineRun {
    */
   private async rebuildGuard(pairing: Pairing, scanStartedAt: string): Promise<string | null> {
     const oSnap = this.snapshots.onlyoffice;
-    const stamped = oSnap !== undefined && [...oSnap.records.values()].some((r) => r.stamp !== null);
+    // What only a lost state explains: links found by stamp, or marks of partners deleted or unlinked.
+    const marked = oSnap !== undefined && [...oSnap.records.values()].some((r) => r.stamp !== null && isDeletedMark(r.stamp));
+    const stamped = marked || pairing.newLinks.some((l) => l.reason === "stamp");
     const [stored, runs] = await Promise.all([this.deps.store.getMeta(META_REBUILT_AT), this.deps.store.listRuns(2)]);
     // A store that has run before is not a lost one (its first copies may merely be unsettled);
     // one that never ran but finds stamps (links made by hand since the loss included) is.
