@@ -118,6 +118,7 @@ export class SandboxServer {
   private readonly compiled: { method: string; regex: RegExp; names: string[]; handler: Handler }[];
   private readonly control: { method: string; regex: RegExp; names: string[]; handler: Handler }[];
   private server: http.Server | null = null;
+  private requestHooks: ((request: SandboxRequest) => void)[] = [];
 
   constructor(private readonly options: SandboxServerOptions) {
     this.compiled = options.routes.map((r) => ({ method: r.method, handler: r.handler, ...compile(r.pattern) }));
@@ -154,6 +155,17 @@ export class SandboxServer {
 
   addFault(rule: FaultRule): void {
     this.faults.add(rule);
+  }
+
+  /**
+   * Test hook: `hook` sees every API request (control calls excluded) before faults and routing,
+   * e.g. to let "a person" edit a case at a chosen moment of a run. Returns its remover.
+   */
+  onRequest(hook: (request: SandboxRequest) => void): () => void {
+    this.requestHooks.push(hook);
+    return () => {
+      this.requestHooks = this.requestHooks.filter((h) => h !== hook);
+    };
   }
 
   /** Requests that reached a route (control calls excluded). */
@@ -219,6 +231,7 @@ export class SandboxServer {
       return;
     }
 
+    for (const hook of this.requestHooks) hook(request);
     const faults = this.faults.take(method, url.pathname);
     for (const fault of faults.filter((f) => f.kind === "latency")) {
       await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? 100));

@@ -3,6 +3,7 @@
 // envelopes and case rules (reference plannr-api.md). Tests and the demo also reach into it
 // directly, as "a user editing in the Plannr UI": every such edit bumps `updated_at`.
 import { SandboxServer, type Route } from "../http-server.js";
+import { AnswerGaps } from "./answer-gaps.js";
 import { createRng, type World } from "../world.js";
 import { caseRoutes } from "./case-routes.js";
 import { PlannrCatalog } from "./catalog.js";
@@ -49,6 +50,8 @@ const clone = (item: SimPlannrCase): SimPlannrCase => structuredClone(item);
 
 export class PlannrSimulator {
   readonly server: SandboxServer;
+  /** Test hook: case answers that lack an include (see answer-gaps.ts). */
+  readonly answerGaps = new AnswerGaps();
   private readonly catalog: PlannrCatalog;
   private readonly store: CaseStore;
   private readonly gate: PlannrGate;
@@ -68,6 +71,7 @@ export class PlannrSimulator {
       decorate: (request, response) => {
         this.answered += 1;
         this.gate.decorate(request, response);
+        this.answerGaps.apply(request, response);
       },
       controlRoutes: this.controlRoutes(),
     });
