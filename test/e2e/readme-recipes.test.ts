@@ -232,3 +232,19 @@ describe("the README's GitHub Actions step", () => {
     }
   });
 });
+
+describe("the README's library snippet", () => {
+  it("runs as written against the sandboxes, from a project that installed case-sync", async () => {
+    const block = codeBlocks().find((b) => b.lang === "ts" && b.text.includes("createSync"));
+    if (!block) throw new Error("README has no library snippet");
+    // An ES module, as case-sync is one (an embedding project has "type": "module" or uses .mts).
+    writeFileSync(join(srv, "snippet.mts"), block.text);
+    // The embedding project imports pino itself, so it has it installed beside case-sync.
+    if (!existsSync(join(srv, "node_modules", "pino"))) symlinkSync(join(ROOT, "node_modules", "pino"), join(srv, "node_modules", "pino"));
+    const env = { PATH: process.env.PATH ?? "", HOME: srv, ...s.env };
+    const ran = await run(join(ROOT, "node_modules", ".bin", "tsx"), ["snippet.mts"], { cwd: srv, env });
+    expect(ran.stderr).not.toMatch(/Error|error TS/);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^exit [03]: \d+ writes, \d+ conflicts$/m);
+  }, 60_000);
+});
