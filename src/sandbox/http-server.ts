@@ -112,6 +112,9 @@ export interface SandboxServerOptions {
   controlRoutes?: Route[];
 }
 
+/** The largest request body the simulators read (the product's service caps its webhook bodies the same). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 export class SandboxServer {
   readonly faults = new FaultPlan();
   readonly log: LogEntry[] = [];
@@ -202,8 +205,24 @@ export class SandboxServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Bodies are capped like the product's own server (SPEC §9: 1 MiB → 413), and read no further:
+    // a simulator that buffered any body before checking anything could be run out of memory.
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let size = Number(req.headers["content-length"] ?? 0);
+    if (size <= MAX_BODY_BYTES) {
+      size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY_BYTES) break;
+        chunks.push(chunk as Buffer);
+      }
+    }
+    if (size > MAX_BODY_BYTES) {
+      res.writeHead(413, { "Content-Type": "application/json", Connection: "close" });
+      res.end(JSON.stringify({ message: `request body over ${MAX_BODY_BYTES} bytes` }));
+      req.destroy();
+      return;
+    }
     const rawBody = Buffer.concat(chunks).toString("utf8");
     const url = new URL(req.url ?? "/", "http://sandbox");
     const method = (req.method ?? "GET").toUpperCase();

@@ -1,4 +1,5 @@
 // The Plannr simulator over real HTTP: every trap of reference/plannr-api.md, as an adapter meets it.
+import { Readable } from "node:stream";
 import axios, { type AxiosInstance } from "axios";
 import { afterEach, describe, expect, it } from "vitest";
 import { PlannrSimulator, PlannrValidationError, type PlannrSimulatorOptions } from "../../src/sandbox/plannr/simulator.js";
@@ -48,6 +49,18 @@ async function createCase(r: Running, extra: Record<string, unknown> = {}) {
 }
 
 describe("Plannr simulator: auth", () => {
+  it("answers 413 to a body over 1 MiB, with or without credentials, without reading it all (issue 9 item 8)", async () => {
+    const r = await start();
+    const big = JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) });
+    const anonymous = await axios.post(`${r.url}/api/v1/cases`, big, { headers: { "Content-Type": "application/json" }, validateStatus: () => true, maxBodyLength: Infinity });
+    expect(anonymous.status).toBe(413);
+    // Streamed without a length, the body is cut off at the cap too.
+    const streamed = await axios.post(`${r.url}/api/v1/cases`, Readable.from([Buffer.from(big)]), { headers: { "Content-Type": "application/json" }, validateStatus: () => true, maxBodyLength: Infinity }).catch((error: unknown) => ({ status: (error as { code?: string }).code }));
+    expect([413, "ECONNRESET", "EPIPE"]).toContain(streamed.status);
+    const ok = await r.api.get("/cases");
+    expect(ok.status).toBe(200);
+  });
+
   it("answers 401 without a known Bearer token and 403 for a missing or foreign account header", async () => {
     const r = await start();
     const bare = await axios.get(`${r.url}/api/v1/cases`, { validateStatus: () => true });
