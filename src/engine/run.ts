@@ -17,7 +17,7 @@ import { checkBreakers, type BreakerVerdict } from "./breakers.js";
 import { conflictReports, copyConflictId, storeConflicts, uncertainCopies } from "./conflicts.js";
 import { deriveSettings } from "./context.js";
 import { Directory, refineOnlyoffice } from "./directory.js";
-import { CLOCK_SKEW_MS, isDeletedMark, pairRecords, type Pairing } from "./links.js";
+import { CLOCK_SKEW_MS, pairRecords, type Pairing } from "./links.js";
 import { buildPlan, type Plan } from "./plan.js";
 import { buildReport, planItems } from "./report.js";
 import { summarize, takeSnapshot, type RecordSummary, type Snapshot } from "./snapshot.js";
@@ -211,6 +211,12 @@ export class EngineRun {
     } finally {
       clearTimeout(deadline);
       this.outer?.removeEventListener("abort", onOuter);
+      // A stopped run's signal must not outlive it: the adapters serve `link`, `check` and the
+      // next run of the same instance (a library embedder's), which would all be refused.
+      if (this.signal.aborted) {
+        this.deps.plannr.beginRun?.();
+        this.deps.onlyoffice.beginRun?.();
+      }
     }
   }
 
@@ -302,7 +308,7 @@ export class EngineRun {
     const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" });
     this.warnings.push(...pairing.issues);
     await this.quarantine(skips, pairing);
-    const rebuiltAt = await this.rebuildGuard(pairing, scanStartedAt);
+    const rebuiltAt = await this.rebuildGuard(pairing, new Set(links.map((l) => l.onlyofficeId)), scanStartedAt);
     const pendingByPair = new Map<string, Conflict[]>();
     for (const c of pending) pendingByPair.set(c.plannrId, [...(pendingByPair.get(c.plannrId) ?? []), c]);
     const previousGroups = comparedGroups === null ? null : new Set(JSON.parse(comparedGroups) as string[]);
@@ -486,11 +492,11 @@ export class EngineRun {
    * cases that existed at the rebuild until a person says so (`--allow-create-after-rebuild`);
    * cases created after the rebuild are copied as usual. Returns when the rebuild happened.
    */
-  private async rebuildGuard(pairing: Pairing, scanStartedAt: string): Promise<string | null> {
+  private async rebuildGuard(pairing: Pairing, linkedOnlyoffice: ReadonlySet<string>, scanStartedAt: string): Promise<string | null> {
     const oSnap = this.snapshots.onlyoffice;
-    // What only a lost state explains: links found by stamp, or marks of partners deleted or unlinked.
-    const marked = oSnap !== undefined && [...oSnap.records.values()].some((r) => r.stamp !== null && isDeletedMark(r.stamp));
-    const stamped = marked || pairing.newLinks.some((l) => l.reason === "stamp");
+    // What only a lost state explains: a stamp the state does not know (a link to rebuild, a mark
+    // of a partner deleted or unlinked, or one naming a Plannr case that is gone since).
+    const stamped = oSnap !== undefined && [...oSnap.records.values()].some((r) => r.stamp !== null && !linkedOnlyoffice.has(r.id));
     const [stored, runs] = await Promise.all([this.deps.store.getMeta(META_REBUILT_AT), this.deps.store.listRuns(2)]);
     // A store that has run before is not a lost one (its first copies may merely be unsettled);
     // one that never ran but finds stamps (links made by hand since the loss included) is.

@@ -5,22 +5,17 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { CLI, cliWorld, initMapping, type CliResult, type CliWorld } from "../support/cli.js";
+import { useUmask } from "../support/umask.js";
 
 const root = mkdtempSync(join(tmpdir(), "case-sync-private-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
-let savedUmask = 0;
-beforeEach(() => {
-  // The child inherits it: the umask most systems ship, under which files used to be 0644.
-  savedUmask = process.umask(0o022);
-});
-afterEach(() => {
-  process.umask(savedUmask);
-});
+// The child inherits it: the umask most systems ship, under which files used to be 0644.
+useUmask(0o022);
 
 /** The CLI in `cwd` with only PATH and HOME from this process: no sandbox needed. */
 function runBare(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {

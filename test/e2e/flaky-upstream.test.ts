@@ -105,6 +105,14 @@ describe("a flaky upstream (SPEC §5)", () => {
     expect(report.sides.onlyoffice.deletes + report.sides.plannr.unlinks).toBe(0);
   }, 120_000);
 
+  it("a stopped run leaves the same instance usable: check and link work after it (found by the model suite)", async () => {
+    const w = await world(91);
+    const stopped = await w.sync.sync({ allowMassCreate: true, signal: AbortSignal.abort() });
+    expect(stopped.exitCode).toBe(4);
+    expect((await w.sync.check()).exitCode).toBe(0);
+    expect((await w.sync.sync({ allowMassCreate: true })).exitCode).toBe(0);
+  }, 120_000);
+
   it("a side that is really down opens its circuit breaker: exit 4, named", async () => {
     const w = await world(90);
     expect((await w.sync.sync({ allowMassCreate: true })).exitCode).toBe(0);

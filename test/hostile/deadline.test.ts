@@ -1,46 +1,29 @@
 // Issue 9 item 2 (request half): every attempt has a total deadline covering headers and body, and
 // the run's abort signal cancels reads in flight at once, without a retry. Against a local server
 // that trickles a list one byte a second (axios's idle-socket `timeout` never fires on it).
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CaseSyncError } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/ports.js";
-import { createHttpClient, type HttpClient, type HttpClientOptions } from "../../src/transport/http.js";
+import type { HttpClient } from "../../src/transport/http.js";
 import { PlannrClient } from "../../adapters/plannr/client.js";
 import { PlannrConnectionSchema } from "../../src/core/config.js";
-import { startHostileServer, trickle, type HostileServer } from "./hostile-server.js";
+import { useHostileHarness } from "./harness.js";
+import { trickle } from "./hostile-server.js";
 
 const LIST = /^\/api\/v1\/cases$/;
 const PAGE = JSON.stringify({ data: [], meta: { current_page: 1, last_page: 1, per_page: 10, total: 0 } });
 const SLACK_MS = 1_000;
 
-let server: HostileServer | null = null;
-let client: HttpClient | null = null;
-
-afterEach(async () => {
-  client?.close();
-  client = null;
-  await server?.close();
-  server = null;
+const harness = useHostileHarness();
+const hostile = () => harness.server({ lifetimeMs: 20_000 });
+const httpClient = harness.clients({
+  side: "plannr",
+  headers: () => ({ Authorization: "Bearer tok-deadline-0123456789" }),
+  secrets: () => ["tok-deadline-0123456789"],
+  timeoutMs: 800,
+  concurrency: 2,
+  retry: { retries: 0, minDelayMs: 1, maxDelayMs: 2 },
 });
-
-async function hostile(): Promise<HostileServer> {
-  server = await startHostileServer({ lifetimeMs: 20_000 });
-  return server;
-}
-
-function httpClient(baseUrl: string, options: Partial<HttpClientOptions> = {}): HttpClient {
-  client = createHttpClient({
-    side: "plannr",
-    baseUrl,
-    headers: () => ({ Authorization: "Bearer tok-deadline-0123456789" }),
-    secrets: () => ["tok-deadline-0123456789"],
-    timeoutMs: 800,
-    concurrency: 2,
-    retry: { retries: 0, minDelayMs: 1, maxDelayMs: 2 },
-    ...options,
-  });
-  return client;
-}
 
 const list = (c: HttpClient) => c.request({ method: "GET", path: "/api/v1/cases", endpoint: "GET /api/v1/cases", idempotent: true });
 

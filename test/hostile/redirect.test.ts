@@ -1,30 +1,22 @@
 // Issue 9 ("what held", kept under test): a redirect is never followed, since the redirected request
 // would carry the token wherever the server points; it is a clear, non-retried error.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CaseSyncError } from "../../src/core/errors.js";
-import { createHttpClient, type HttpClient } from "../../src/transport/http.js";
-import { json, redirect, startHostileServer, type HostileServer } from "./hostile-server.js";
+import { useHostileHarness } from "./harness.js";
+import { json, redirect } from "./hostile-server.js";
 
-let server: HostileServer | null = null;
-let client: HttpClient | null = null;
-
-afterEach(async () => {
-  client?.close();
-  client = null;
-  await server?.close();
-  server = null;
-});
+const harness = useHostileHarness();
 
 describe("a redirecting upstream", () => {
   it.each([301, 302, 307, 308])("a %i is refused, not followed, not retried, and says where it pointed", async (status) => {
-    server = await startHostileServer({ lifetimeMs: 20_000 });
+    const server = await harness.server({ lifetimeMs: 20_000 });
     const seen: (string | undefined)[] = [];
     server.route("GET", /^\/elsewhere$/, (req, res) => {
       seen.push(req.headers.authorization);
       json("{}")(req, res);
     });
     server.route("GET", /^\/api\/v1\/cases$/, redirect(`${server.url}/elsewhere?token=leak`, status));
-    client = createHttpClient({
+    const client = harness.client({
       side: "plannr",
       baseUrl: server.url,
       headers: () => ({ Authorization: "Bearer tok-redirect-0123456789" }),

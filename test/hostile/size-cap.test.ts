@@ -1,39 +1,26 @@
 // Issue 9 item 3: a response size cap. A 1 GiB list page is dropped while it streams (the process
 // never holds it), named with its endpoint and the cap, and not retried. Memory is sampled during
 // the call: RSS growth stays far below the body size.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CaseSyncError } from "../../src/core/errors.js";
-import { createHttpClient, DEFAULT_MAX_RESPONSE_BYTES, type HttpClient, type HttpClientOptions } from "../../src/transport/http.js";
-import { hugePage, startHostileServer, type HostileServer } from "./hostile-server.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, type HttpClient } from "../../src/transport/http.js";
+import { useHostileHarness } from "./harness.js";
+import { hugePage } from "./hostile-server.js";
 
 const LIST = /^\/api\/2\.0\/crm\/case\/filter$/;
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
-let server: HostileServer | null = null;
-let client: HttpClient | null = null;
-
-afterEach(async () => {
-  client?.close();
-  client = null;
-  await server?.close();
-  server = null;
+const harness = useHostileHarness();
+const httpClient = harness.clients({
+  side: "onlyoffice",
+  headers: () => ({ Authorization: "tok-size-0123456789" }),
+  secrets: () => ["tok-size-0123456789"],
+  timeoutMs: 20_000,
+  concurrency: 2,
+  // Retries on: a too-large answer must not use them.
+  retry: { retries: 3, minDelayMs: 1, maxDelayMs: 2 },
 });
-
-function httpClient(baseUrl: string, options: Partial<HttpClientOptions> = {}): HttpClient {
-  client = createHttpClient({
-    side: "onlyoffice",
-    baseUrl,
-    headers: () => ({ Authorization: "tok-size-0123456789" }),
-    secrets: () => ["tok-size-0123456789"],
-    timeoutMs: 20_000,
-    concurrency: 2,
-    // Retries on: a too-large answer must not use them.
-    retry: { retries: 3, minDelayMs: 1, maxDelayMs: 2 },
-    ...options,
-  });
-  return client;
-}
 
 const list = (c: HttpClient) => c.request({ method: "GET", path: "/api/2.0/crm/case/filter", endpoint: "GET /api/2.0/crm/case/filter", idempotent: true });
 
@@ -56,10 +43,10 @@ async function withPeakRss(call: () => Promise<unknown>): Promise<{ error: CaseS
 
 describe("a response size cap (issue 9 item 3)", () => {
   it("a 1 GiB streamed list page fails at the 64 MiB default cap: clear error, not retried, memory bounded", async () => {
-    server = await startHostileServer({ lifetimeMs: 30_000 });
+    const server = await harness.server({ lifetimeMs: 30_000 });
     server.route("GET", LIST, hugePage(GiB));
     expect(DEFAULT_MAX_RESPONSE_BYTES).toBe(64 * MiB);
-    const { error, growth } = await withPeakRss(() => list(httpClient(server!.url)));
+    const { error, growth } = await withPeakRss(() => list(httpClient(server.url)));
     expect(error).toBeInstanceOf(CaseSyncError);
     expect(error.code).toBe("CS_UPSTREAM");
     expect(error.retryable).toBe(false);
@@ -70,9 +57,9 @@ describe("a response size cap (issue 9 item 3)", () => {
   });
 
   it("the cap is configurable, and it counts decompressed bytes (a gzip bomb is cut too)", async () => {
-    server = await startHostileServer({ lifetimeMs: 30_000 });
+    const server = await harness.server({ lifetimeMs: 30_000 });
     server.route("GET", LIST, hugePage(GiB, { gzip: true }));
-    const { error, growth } = await withPeakRss(() => list(httpClient(server!.url, { maxResponseBytes: 2 * MiB })));
+    const { error, growth } = await withPeakRss(() => list(httpClient(server.url, { maxResponseBytes: 2 * MiB })));
     expect(error.code).toBe("CS_UPSTREAM");
     expect(error.message).toMatch(/answered more than 2 MiB, the response size cap/);
     expect(server.hits(LIST)).toBe(1);
@@ -80,7 +67,7 @@ describe("a response size cap (issue 9 item 3)", () => {
   });
 
   it("an answer under the cap is read as usual", async () => {
-    server = await startHostileServer({ lifetimeMs: 30_000 });
+    const server = await harness.server({ lifetimeMs: 30_000 });
     server.route("GET", LIST, hugePage(MiB));
     const answer = await list(httpClient(server.url, { maxResponseBytes: 2 * MiB }));
     expect(answer.status).toBe(200);
@@ -88,7 +75,7 @@ describe("a response size cap (issue 9 item 3)", () => {
   });
 
   it("a request body past the cap is not sent: a record-level CS_VALIDATION, not retried", async () => {
-    server = await startHostileServer({ lifetimeMs: 30_000 });
+    const server = await harness.server({ lifetimeMs: 30_000 });
     const c = httpClient(server.url, { maxResponseBytes: 1024 });
     let error: unknown;
     try {

@@ -4,10 +4,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CaseSyncError } from "../../src/core/errors.js";
 import { exitCodeForError } from "../../src/cli/exit-codes.js";
 import { DEMO_MARKER, prepareDemoDir } from "../../src/cli/demo.js";
+import { useUmask } from "../support/umask.js";
 
 const root = mkdtempSync(join(tmpdir(), "case-sync-demo-dir-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -15,13 +16,7 @@ let counter = 0;
 const fresh = () => join(root, `d${(counter += 1)}`);
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
-let savedUmask = 0;
-beforeEach(() => {
-  savedUmask = process.umask(0o022);
-});
-afterEach(() => {
-  process.umask(savedUmask);
-});
+useUmask(0o022);
 
 function refusal(dir: string): CaseSyncError {
   try {

@@ -2,9 +2,10 @@
 // inert (issue 9 item 4): one line stays one line and ours, no escape sequence, no bidi override,
 // while the text stays visible; ordinary text is untouched.
 import { describe, expect, it } from "vitest";
-import { emptySideReport, type RunReport } from "../../src/core/report.js";
+import type { RunReport } from "../../src/core/report.js";
 import type { AuditEntry, Conflict } from "../../src/core/state.js";
 import { renderCheck, renderConflicts, renderHistory, renderPlan, renderReport, renderStatus } from "../../src/cli/output.js";
+import { runReport } from "../support/run-report.js";
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const ACTIVE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -21,26 +22,9 @@ function expectInert(text: string): void {
   expect(text).toContain("Evil\\u001b[2K");
 }
 
+/** A `sync` that ended with exit code 3. */
 function report(overrides: Partial<RunReport> = {}): RunReport {
-  const side = { ...emptySideReport(), scanned: 3, complete: true };
-  return {
-    command: "sync",
-    runId: "run-1",
-    dryRun: false,
-    startedAt: "2025-01-01T00:00:00.000Z",
-    finishedAt: "2025-01-01T00:00:01.000Z",
-    durationMs: 1000,
-    exitCode: 3,
-    abort: null,
-    sides: { plannr: side, onlyoffice: side },
-    links: { total: 3, added: 0, removed: 0 },
-    conflicts: [],
-    errors: [],
-    warnings: [],
-    notCarried: [],
-    changes: [],
-    ...overrides,
-  };
+  return runReport({ exitCode: 3, ...overrides });
 }
 
 describe("renderers with hostile CRM text", () => {

@@ -5,27 +5,11 @@ import { describe, expect, it } from "vitest";
 import type { WriteOp } from "../../src/core/records.js";
 import { emptySideReport, type PlanItem, type RunReport } from "../../src/core/report.js";
 import { describeChange, planLine, renderPlan, renderReport, type PlanItemValues } from "../../src/cli/output.js";
+import { runReport } from "../support/run-report.js";
 
+/** A dry-run `plan` that ended with exit code 0. */
 function report(overrides: Partial<RunReport> = {}): RunReport {
-  const side = { ...emptySideReport(), scanned: 3, complete: true };
-  return {
-    command: "plan",
-    runId: "run-1",
-    dryRun: true,
-    startedAt: "2025-01-01T00:00:00.000Z",
-    finishedAt: "2025-01-01T00:00:01.000Z",
-    durationMs: 1000,
-    exitCode: 0,
-    abort: null,
-    sides: { plannr: side, onlyoffice: side },
-    links: { total: 3, added: 0, removed: 0 },
-    conflicts: [],
-    errors: [],
-    warnings: [],
-    notCarried: [],
-    changes: [],
-    ...overrides,
-  };
+  return runReport({ command: "plan", dryRun: true, ...overrides });
 }
 
 const put: WriteOp = { side: "onlyoffice", record: "7", kind: "case.update", method: "PUT", path: "/api/2.0/crm/case/7", groups: ["title"], body: { title: "New name" }, summary: "" };

@@ -208,6 +208,22 @@ describe("no resurrection, no duplicate (items 10, 11)", () => {
     expect(rebuilt.onlyoffice.cases.size).toBe(2);
   });
 
+  it("after a lost state, a stamp naming a deleted Plannr case is evidence too: the survivor of a half-deleted pair is not copied again (found by the model suite)", async () => {
+    const w = engineWorld();
+    const { pid: pa, oid: oa } = await linkedPair(w, "Pair A");
+    const pb = w.plannr.seed(aCase({ title: "Pair B", participants: [B] }));
+    await w.sync();
+    const ob = [...w.onlyoffice.cases.entries()].find(([, c]) => c.stamp === pb)![0];
+    const rebuilt = engineWorld({ store: new MemoryStateStore() });
+    copyBooks(w, rebuilt);
+    rebuilt.plannr.remove(pa);
+    rebuilt.onlyoffice.remove(ob);
+    const report = await rebuilt.sync();
+    expect(report.sides.onlyoffice.creates + report.sides.plannr.creates).toBe(0);
+    expect(report.exitCode).toBe(3);
+    expect(rebuilt.onlyoffice.cases.has(oa)).toBe(true);
+  });
+
   it("a Plannr case deleted under `ignore` marks its partner, and a lost state never copies it back (item 11)", async () => {
     const w = engineWorld();
     const { pid, oid } = await linkedPair(w);

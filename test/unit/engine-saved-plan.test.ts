@@ -12,14 +12,20 @@ async function planNow(w: EngineWorld) {
   return SavedPlanSchema.parse(JSON.parse(JSON.stringify(savePlan(report.plan ?? [], identity, deriveSettings(w.mapping).fingerprint, new Date()))));
 }
 
+/** A synced case "One", renamed on the ONLYOFFICE side, and the plan saved right after. */
+async function renamedThenPlanned() {
+  const w = engineWorld();
+  const pid = w.plannr.seed(aCase({ title: "One" }));
+  await w.sync();
+  const oid = [...w.onlyoffice.cases.keys()][0]!;
+  w.onlyoffice.edit(oid, (c) => ({ ...c, title: "Renamed" }));
+  const saved = await planNow(w);
+  return { w, pid, oid, saved };
+}
+
 describe("saved plans", () => {
   it("applies exactly the saved plan when nothing moved", async () => {
-    const w = engineWorld();
-    const pid = w.plannr.seed(aCase({ title: "One" }));
-    await w.sync();
-    const oid = [...w.onlyoffice.cases.keys()][0]!;
-    w.onlyoffice.edit(oid, (c) => ({ ...c, title: "Renamed" }));
-    const saved = await planNow(w);
+    const { w, pid, saved } = await renamedThenPlanned();
     expect(saved.items).toHaveLength(1);
     const report = await w.run({ ...SYNC, kind: "sync", expectedPlan: saved } as typeof SYNC);
     expect(report.exitCode).toBe(0);
@@ -28,12 +34,7 @@ describe("saved plans", () => {
   });
 
   it("refuses with exit 4, naming the record, when a case moved after the plan was made", async () => {
-    const w = engineWorld();
-    const pid = w.plannr.seed(aCase({ title: "One" }));
-    await w.sync();
-    const oid = [...w.onlyoffice.cases.keys()][0]!;
-    w.onlyoffice.edit(oid, (c) => ({ ...c, title: "Renamed" }));
-    const saved = await planNow(w);
+    const { w, pid, oid, saved } = await renamedThenPlanned();
     w.onlyoffice.edit(oid, (c) => ({ ...c, title: "Renamed again" }));
     const report = await w.run({ ...SYNC, kind: "sync", expectedPlan: saved } as typeof SYNC);
     expect(report.exitCode).toBe(4);

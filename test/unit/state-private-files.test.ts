@@ -5,10 +5,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/core/ports.js";
 import { exposedStateWarnings, shellWord, writePrivateFile } from "../../src/state/private-files.js";
 import { SqliteStateStore } from "../../src/state/sqlite.js";
+import { useUmask } from "../support/umask.js";
 
 const root = mkdtempSync(join(tmpdir(), "case-sync-modes-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,14 +22,8 @@ function freshDir(): string {
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
-let savedUmask = 0;
-beforeEach(() => {
-  // The umask most systems ship: without our modes, files come out 0644 and folders 0755.
-  savedUmask = process.umask(0o022);
-});
-afterEach(() => {
-  process.umask(savedUmask);
-});
+// The umask most systems ship: without our modes, files come out 0644 and folders 0755.
+useUmask(0o022);
 
 function recordingLogger(): { logger: Logger; warnings: string[] } {
   const warnings: string[] = [];
