@@ -72,7 +72,8 @@ export function settleByPolicy(policy: ConflictPolicy, plannrUpdatedAt: string |
   }
 }
 
-function setDelta(from: readonly string[], to: readonly string[]): SetDelta {
+/** The adds and removes that take set `from` to set `to`. */
+export function setDelta(from: readonly string[], to: readonly string[]): SetDelta {
   const fromSet = new Set(from);
   const toSet = new Set(to);
   return { add: to.filter((k) => !fromSet.has(k)), remove: from.filter((k) => !toSet.has(k)) };
@@ -205,7 +206,8 @@ function decideStatus(spec: GroupSpec, reading: StatusReading, input: PairInput,
   return conflict(spec, v, input, reason, d, fromOnlyoffice({ ...reading, base: null }));
 }
 
-function applySetDelta(current: readonly string[], delta: SetDelta | undefined): string[] {
+/** A set with a delta applied (keys the delta does not name, e.g. people not carried, stay). */
+export function applySetDelta(current: readonly string[], delta: SetDelta | undefined): string[] {
   if (!delta) return [...current];
   const removed = new Set(delta.remove);
   return sorted([...current.filter((k) => !removed.has(k)), ...delta.add]);

@@ -10,6 +10,7 @@ import { sameContent } from "../core/hash.js";
 import type { CrmAdapter } from "../core/ports.js";
 import type { CaseRecord, ChangeSet, RecordIssue, WriteOp } from "../core/records.js";
 import type { AuditEntry, StateStore, Tombstone, WriteCommit } from "../core/state.js";
+import { applySetDelta, setDelta } from "./diff.js";
 import { auditValue, viewValue, type ViewScope } from "./view.js";
 
 export interface UndoContext {
@@ -65,12 +66,8 @@ function issue(side: Side, record: string, field: string | null, code: RecordIss
 /** The changes that take `current` back to `before` for one group. */
 function restoreChange(scope: ViewScope, group: FieldGroup, current: Case, before: unknown): { target: Case; changes: ChangeSet } {
   if (group === "participants" || group === "assignees") {
-    const now = viewValue(scope, group, current) as string[];
-    const want = (before ?? []) as string[];
-    const add = want.filter((k) => !now.includes(k));
-    const remove = now.filter((k) => !want.includes(k));
-    const rest = current[group].filter((k) => !remove.includes(k));
-    return { target: { ...current, [group]: [...new Set([...rest, ...add])].sort() }, changes: { set: [], [group]: { add, remove } } };
+    const delta = setDelta(viewValue(scope, group, current) as string[], (before ?? []) as string[]);
+    return { target: { ...current, [group]: applySetDelta(current[group], delta) }, changes: { set: [], [group]: delta } };
   }
   return { target: withGroupValue(current, group, before), changes: { set: [group] } };
 }
