@@ -130,11 +130,13 @@ export function exitCodeFor(input: Pick<ReportInput, "abort" | "errors" | "confl
  * One record, one error per field and code: the same problem is met by the scan, the plan and the
  * apply of one run, and a report that lists it three times reads as three problems.
  */
-export function onePerRecord(issues: readonly RecordIssue[]): RecordIssue[] {
+export function onePerRecord(issues: readonly RecordIssue[], options: { keepEachMessage?: boolean } = {}): RecordIssue[] {
   const seen = new Set<string>();
   const out: RecordIssue[] = [];
   for (const issue of issues) {
-    const key = issue.record === null ? `${issue.side}|-|${issue.field ?? ""}|${issue.code}|${issue.message}` : `${issue.side}|${issue.record}|${issue.field ?? ""}|${issue.code}`;
+    // Warnings are listed in full: two different people unmapped on one case are two warnings.
+    const message = issue.record === null || options.keepEachMessage === true ? `|${issue.message}` : "";
+    const key = `${issue.side}|${issue.record ?? "-"}|${issue.field ?? ""}|${issue.code}${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(issue);
@@ -160,7 +162,7 @@ export function buildReport(input: ReportInput): RunReport {
       listed.push({ severity: "warning", side, record: null, field: null, code: "CS_UPSTREAM", message: `${snapshot.warningsLeftOut} more ${side} warnings were not listed (a report keeps at most ${WARNING_LIST_CAP} a side)` });
     }
   }
-  const warnings: IssueReport[] = onePerRecord([...listed, ...input.warnings]).map(toIssueReport);
+  const warnings: IssueReport[] = onePerRecord([...listed, ...input.warnings], { keepEachMessage: true }).map(toIssueReport);
   const errors = onePerRecord(input.errors).map(toIssueReport);
   if (input.breakers?.tripped) for (const reason of input.breakers.reasons) errors.push({ side: null, record: null, field: null, code: "CS_BREAKER", message: reason });
   const report: RunReport = {
