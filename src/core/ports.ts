@@ -2,7 +2,7 @@
 // are the only places that plug concrete implementations in.
 import type { Case } from "./case.js";
 import type { Side } from "./errors.js";
-import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, ScanItem, WriteOp, WriteOutcome } from "./records.js";
+import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, ScanItem, ScanOptions, WriteOp, WriteOutcome } from "./records.js";
 import type { Reference, SideIdentity } from "./reference.js";
 
 export type { StateStore } from "./state.js";
@@ -13,8 +13,11 @@ export interface CrmAdapter {
   describe(): Promise<SideIdentity>;
   /** Statuses, custom field definitions, staff, contacts: what a mapping resolves against. Cached by the adapter for encoding. */
   listReference(): Promise<Reference>;
-  /** Every case, page by page at the largest page size; always ends with one `end` item. */
-  listCases(): AsyncIterable<ScanItem>;
+  /**
+   * Every case, page by page at the largest page size; always ends with one `end` item. With
+   * `options.known`, records listed with an unchanged raw hash come back as `unchanged` items.
+   */
+  listCases(options?: ScanOptions): AsyncIterable<ScanItem>;
   /** One case as it is now, or null when it does not exist (or cannot be seen). */
   getCase(id: string): Promise<CaseRecord | null>;
   /** Pure: the native write operations that take `record` to `target` for the changed groups. */

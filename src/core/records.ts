@@ -39,11 +39,27 @@ export interface CaseRecord {
 }
 
 export type ScanItem =
-  | { kind: "record"; record: CaseRecord }
+  /** `rawHash`: a hash of the native record as listed, before decoding (when the adapter was asked for it). */
+  | { kind: "record"; record: CaseRecord; rawHash?: string }
+  /**
+   * Listed with the same raw hash as the caller already knows (`ScanOptions.known`): not decoded
+   * at all, so an unchanged record costs next to nothing (the service's frequent scans).
+   */
+  | { kind: "unchanged"; side: Side; id: string; rawHash: string }
   /** The record exists but could not be decoded: it counts as present (never as deleted). */
   | { kind: "invalid"; side: Side; id: string; issue: RecordIssue }
   /** Last item of every scan. `complete` is false unless every page was read without error. */
   | { kind: "end"; complete: boolean; pages: number };
+
+/** Options of `CrmAdapter.listCases`. */
+export interface ScanOptions {
+  /**
+   * Raw hashes (id → rawHash) from an earlier scan. A listed record whose raw hash is the same comes
+   * back as an `unchanged` item without being decoded; every other record comes back with its
+   * `rawHash`. An adapter that cannot hash raw records ignores it and yields records as usual.
+   */
+  known?: ReadonlyMap<string, string>;
+}
 
 export interface SetDelta {
   add: string[];

@@ -140,6 +140,10 @@ export async function takeSnapshot(scan: AsyncIterable<ScanItem>, options: Snaps
         snapshot.invalid.set(item.id, item.issue);
         continue;
       }
+      if (item.kind === "unchanged") {
+        // Only a caller that passed `known` gets these, and a snapshot needs every record decoded.
+        throw new CaseSyncError("CS_INTERNAL", `${options.side} scan returned an undecoded record (${item.id}) to a full snapshot`);
+      }
       const record = options.refine ? options.refine(item.record) : item.record;
       if (snapshot.records.has(record.id) || snapshot.invalid.has(record.id)) {
         // A record seen twice means the pages shifted under us: the scan cannot be trusted for deletes.
