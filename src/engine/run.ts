@@ -22,6 +22,7 @@ import { buildPlan, type Plan } from "./plan.js";
 import { buildReport, planItems } from "./report.js";
 import { summarize, takeSnapshot, type RecordSummary, type Snapshot } from "./snapshot.js";
 import { planDrift, type SavedPlan } from "./saved-plan.js";
+import { asScan, readTargets, type Targets } from "./targeted.js";
 import { undoRun } from "./undo.js";
 import type { ViewScope } from "./view.js";
 
@@ -55,10 +56,21 @@ export interface EngineDeps {
    * points at but the system lacks would read as empty everywhere and be "synced" as cleared.
    */
   verifyMapping?: (plannr: Reference, onlyoffice: Reference) => string[];
+  /**
+   * The reference lists as the last run read them, shared across runs of one instance (the
+   * service): a full run refreshes them, a targeted run reuses them, so syncing one pair costs the
+   * reads of that pair and nothing else (Plannr's reference lists are four requests or more).
+   */
+  references?: ReferenceCache;
+}
+
+export interface ReferenceCache {
+  plannr: Reference | null;
+  onlyoffice: Reference | null;
 }
 
 export type RunMode =
-  | { kind: "sync"; dryRun: boolean; allowMassDelete: boolean; allowMassCreate: boolean; allowCreateAfterRebuild?: boolean; expectedPlan?: SavedPlan }
+  | { kind: "sync"; dryRun: boolean; allowMassDelete: boolean; allowMassCreate: boolean; allowCreateAfterRebuild?: boolean; expectedPlan?: SavedPlan; targets?: Targets }
   | { kind: "plan" }
   | { kind: "migrate"; from: Side; dryRun: boolean; limit: number | null; onlyOpen: boolean; createdSince: string | null; allowCreateAfterRebuild?: boolean }
   | { kind: "undo"; runId: string; dryRun: boolean };
@@ -110,6 +122,11 @@ export class EngineRun {
   /** Requests this run made (adapters count over their lifetime, e.g. across `--watch` runs). */
   private readonly requestsAtStart: Record<Side, number>;
 
+  /** The cases a targeted sync is about (SPEC §9), or null for a run over the whole books. */
+  private get targets(): Targets | null {
+    return this.mode.kind === "sync" ? (this.mode.targets ?? null) : null;
+  }
+
   private get writes(): boolean {
     return this.mode.kind === "plan" ? false : !this.mode.dryRun;
   }
@@ -117,6 +134,7 @@ export class EngineRun {
   private command(): string {
     if (this.mode.kind === "migrate") return `migrate --from ${this.mode.from}`;
     if (this.mode.kind === "undo") return `undo ${this.mode.runId}`;
+    if (this.targets !== null) return "sync (targeted)";
     return this.mode.kind;
   }
 
@@ -248,7 +266,10 @@ export class EngineRun {
     await this.checkIdentity();
     this.logger.info({ runId: this.runId, command: this.command() }, "run started");
     this.progress({ phase: "reference", done: 0 });
-    const [plannrRef, onlyofficeRef] = await Promise.all([plannr.listReference(), onlyoffice.listReference()]);
+    const cache = this.deps.references;
+    const cached = this.targets !== null && cache?.plannr && cache.onlyoffice ? ([cache.plannr, cache.onlyoffice] as const) : null;
+    const [plannrRef, onlyofficeRef] = cached ?? (await Promise.all([plannr.listReference(), onlyoffice.listReference()]));
+    if (cache) Object.assign(cache, { plannr: plannrRef, onlyoffice: onlyofficeRef });
     if (onlyofficeRef.integrationUser !== null && !onlyofficeRef.integrationUser.isAdmin) {
       throw new CaseSyncError("CS_NOT_ADMIN", `the ONLYOFFICE user ${inertText(onlyofficeRef.integrationUser.name)} is not a CRM administrator: it would see only part of the case book and its privacy writes would silently do nothing`, { side: "onlyoffice" });
     }
@@ -263,8 +284,9 @@ export class EngineRun {
     const refine = refineOnlyoffice(directory);
     if (this.mode.kind === "undo") return this.undo(this.mode.runId, scope, refine);
 
-    const [links, pending, journal, tombstones, previousScanAt, comparedGroups, skips] = await Promise.all([
-      store.listLinks({ bases: false }),
+    const targets = this.targets;
+    const [allLinks, pending, journal, tombstones, previousScanAt, comparedGroups, skips] = await Promise.all([
+      targets === null ? store.listLinks({ bases: false }) : Promise.resolve([]),
       store.listConflicts({ status: "pending" }),
       store.listPendingJournal(),
       store.listTombstones(),
@@ -272,9 +294,12 @@ export class EngineRun {
       store.getMeta(META_GROUPS),
       store.listSkips(),
     ]);
+    const view = targets === null ? null : await readTargets({ targets, store, adapters: { plannr, onlyoffice }, journal, signal: this.signal });
+    const links = view?.links ?? allLinks;
+    for (const d of view?.deferred ?? []) this.logger.info({ side: d.side, record: d.id }, `left for the next full sync: ${d.why}`);
     // What an unchanged pair needs of its link is its ids and base hash (one string, as both
     // sides share one view). A pair that changes gets its full link, times included, from loadBases.
-    for (const l of links) {
+    for (const l of allLinks) {
       if (l.baseHashOnlyoffice === l.baseHashPlannr) l.baseHashOnlyoffice = l.baseHashPlannr;
       l.linkedAt = NOT_LOADED;
       l.updatedAt = NOT_LOADED;
@@ -283,8 +308,8 @@ export class EngineRun {
     const byOnlyoffice = new Map(links.map((l) => [l.onlyofficeId, l]));
     const scanStartedAt = this.clock.now().toISOString();
     const [pSnap, oSnap] = await Promise.all([
-      takeSnapshot(plannr.listCases(), { side: "plannr", scope, linkOf: (id) => byPlannr.get(id), progress: this.progress }),
-      takeSnapshot(onlyoffice.listCases(), { side: "onlyoffice", scope, linkOf: (id) => byOnlyoffice.get(id), refine, progress: this.progress }),
+      takeSnapshot(view ? asScan(view.items.plannr) : plannr.listCases(), { side: "plannr", scope, linkOf: (id) => byPlannr.get(id), progress: this.progress }),
+      takeSnapshot(view ? asScan(view.items.onlyoffice) : onlyoffice.listCases(), { side: "onlyoffice", scope, linkOf: (id) => byOnlyoffice.get(id), refine, progress: this.progress }),
     ]);
     this.snapshots = { plannr: pSnap, onlyoffice: oSnap };
     this.checkStopped();
@@ -300,12 +325,19 @@ export class EngineRun {
       for (const record of snap.records.values()) this.issues.push(...record.errors);
       for (const issue of snap.invalid.values()) this.issues.push(issue);
     }
-    await this.confirmVanished(links, scope, refine);
+    // A targeted run read every case by id: a 404 there is the confirmation (invariant 7).
+    if (view === null) await this.confirmVanished(links, scope, refine);
 
     const abandoned = new Set(journal.filter((e) => pending.some((c) => c.id === copyConflictId(e.id) && c.resolution === "base")).map((e) => e.id));
     const pendingPlannrIds = new Set(pending.map((c) => c.plannrId));
     await this.loadBases(links, pendingPlannrIds);
-    const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" });
+    const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal: view ? [] : journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" && view === null });
+    if (view !== null && mapping.matchExisting) {
+      // Matching looks for a partner among every unlinked case of the other side: a full sync's job.
+      for (const r of [...pairing.unlinkedPlannr, ...pairing.unlinkedOnlyoffice]) this.logger.info({ side: r.side, record: r.id }, "left for the next full sync: matchExisting looks at the whole other side");
+      pairing.unlinkedPlannr = [];
+      pairing.unlinkedOnlyoffice = [];
+    }
     this.warnings.push(...pairing.issues);
     await this.quarantine(skips, pairing);
     const rebuiltAt = await this.rebuildGuard(pairing, new Set(links.map((l) => l.onlyofficeId)), scanStartedAt);
@@ -333,7 +365,7 @@ export class EngineRun {
     const breakers = checkBreakers({
       plan,
       limits: mapping.deletes,
-      sizes: { plannr: pSnap.records.size + pSnap.invalid.size, onlyoffice: oSnap.records.size + oSnap.invalid.size },
+      sizes: view === null ? { plannr: pSnap.records.size + pSnap.invalid.size, onlyoffice: oSnap.records.size + oSnap.invalid.size } : await this.bookSizes(),
       allowMassDelete: this.mode.kind === "sync" && this.mode.allowMassDelete,
       allowMassCreate: this.mode.kind === "sync" && this.mode.allowMassCreate,
       migrating: this.mode.kind === "migrate",
@@ -395,7 +427,7 @@ export class EngineRun {
       const cleared = this.allowCreateAfterRebuild();
       await store.setMeta(META_REBUILT_AT, cleared ? "" : rebuiltAt);
     }
-    if (result.abort === null && pSnap.complete && oSnap.complete) {
+    if (result.abort === null && pSnap.complete && oSnap.complete && view === null) {
       await store.setMeta(META_PREVIOUS_SCAN, scanStartedAt);
       await store.setMeta(META_GROUPS, JSON.stringify(settings.groups.map((g) => g.group)));
     }
@@ -411,6 +443,12 @@ export class EngineRun {
       linksAdded: result.linksAdded,
       linksRemoved: result.linksRemoved,
     });
+  }
+
+  /** A targeted run's breaker limits are about the whole books, which it knows by their links. */
+  private async bookSizes(): Promise<Record<Side, number>> {
+    const linked = await this.deps.store.countLinks();
+    return { plannr: linked, onlyoffice: linked };
   }
 
   /** Records (`side:id`) a person took out of the sync, with their partners: never planned, never reported as errors. */

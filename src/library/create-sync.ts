@@ -9,7 +9,9 @@ import { silentLogger, type CrmAdapter, type Logger, type StateStore } from "../
 import type { RunReport } from "../core/report.js";
 import type { AuditEntry, Conflict, Link, Skip } from "../core/state.js";
 import { deriveSettings } from "../engine/context.js";
-import { runEngine } from "../engine/run.js";
+import { findOnlyofficeChanges, type OnlyofficeChanges } from "../engine/changes.js";
+import { Directory, refineOnlyoffice } from "../engine/directory.js";
+import { runEngine, type ReferenceCache } from "../engine/run.js";
 import { savePlan, type SavedPlan } from "../engine/saved-plan.js";
 import { loadMappingFile, validateMapping } from "../mapping/load.js";
 import { verifyMapping } from "../mapping/verify.js";
@@ -28,6 +30,9 @@ import {
   parseCreatedSince,
   PlanOptionsSchema,
   SyncOptionsSchema,
+  TargetedSyncOptionsSchema,
+  TargetsSchema,
+  type TargetedSyncOptions,
   UndoOptionsSchema,
   type CreateSyncOptions,
   type MigrateOptions,
@@ -49,6 +54,22 @@ export interface CaseSync {
   /** A plan report as a file's content, for `sync({ plan })` later (`case-sync plan --out`). */
   savePlan(report: RunReport): Promise<SavedPlan>;
   sync(options?: SyncOptions): Promise<RunReport>;
+  /**
+   * A targeted sync (SPEC §9): just the pairs of these cases, read by id, through the same diff,
+   * plan, breakers, apply, journal and audit as `sync`. A linked case that answers 404 gets the
+   * delete policy; an unlinked one is copied (unless a copy is still unconfirmed, or matchExisting
+   * is on: then the next full sync does it). Takes the run lock: `abort.code` CS_LOCKED (exit 5)
+   * when another run holds it. The reference lists of the last run are reused.
+   */
+  syncCases(targets: { plannr?: string[]; onlyoffice?: string[] }, options?: TargetedSyncOptions): Promise<RunReport>;
+  /**
+   * Lists ONLYOFFICE and returns the cases whose pair moved since its base, or that no link knows
+   * (the service's scan tick). `known` (id → raw hash) is updated in place: a case listed with the
+   * raw hash it had last time is not decoded, and a changed case is returned once per change
+   * (delete its id from `known` to have it returned again, e.g. after its sync failed).
+   * Reads no Plannr case; Plannr's reference lists only when no run of this instance read them yet.
+   */
+  scanOnlyoffice(known: Map<string, string>): Promise<OnlyofficeChanges>;
   migrate(options: MigrateOptions): Promise<RunReport>;
   /** Takes a run's writes back where nothing moved since (SPEC §11); `dryRun` plans only. */
   undo(runId: string, options?: UndoOptions): Promise<RunReport>;
@@ -106,7 +127,8 @@ export function createSync(options: CreateSyncOptions): CaseSync {
     verifyMapping(mapping, plannrRef, onlyofficeRef)
       .filter((item) => !item.ok && item.severity === "error")
       .map((item) => `${item.name}: ${item.detail}`);
-  const deps = { plannr, onlyoffice, store, mapping, logger, progress, verifyMapping: verify, ...(http.concurrency === undefined ? {} : { concurrency: http.concurrency }) };
+  const references: ReferenceCache = { plannr: null, onlyoffice: null };
+  const deps = { plannr, onlyoffice, store, mapping, logger, progress, verifyMapping: verify, references, ...(http.concurrency === undefined ? {} : { concurrency: http.concurrency }) };
   const withLimit = (maxRunTimeMs: number | undefined) => (maxRunTimeMs === undefined ? deps : { ...deps, maxRunTimeMs });
 
   return {
@@ -132,6 +154,25 @@ export function createSync(options: CreateSyncOptions): CaseSync {
       await init();
       const mode = { kind: "sync" as const, dryRun: o.dryRun ?? false, allowMassDelete: o.allowMassDelete ?? false, allowMassCreate: o.allowMassCreate ?? false, allowCreateAfterRebuild: o.allowCreateAfterRebuild ?? false };
       return runEngine(withLimit(o.maxRunTimeMs), o.plan === undefined ? mode : { ...mode, expectedPlan: o.plan }, o.signal);
+    },
+    async syncCases(targets, input = {}) {
+      const t = parseOption(TargetsSchema, targets, "targets");
+      const o = parseOption(TargetedSyncOptionsSchema, input, "syncCases options");
+      await init();
+      const mode = { kind: "sync" as const, dryRun: false, allowMassDelete: false, allowMassCreate: false, targets: { plannr: t.plannr ?? [], onlyoffice: t.onlyoffice ?? [] } };
+      return runEngine(withLimit(o.maxRunTimeMs), mode, o.signal);
+    },
+    async scanOnlyoffice(known) {
+      if (!(known instanceof Map)) throw new CaseSyncError("CS_USAGE", "scanOnlyoffice needs a Map of ONLYOFFICE id → raw hash (start with new Map())", { field: "known" });
+      await init();
+      onlyoffice.beginRun?.();
+      if (references.plannr === null || references.onlyoffice === null) {
+        const [p, o] = await Promise.all([plannr.listReference(), onlyoffice.listReference()]);
+        Object.assign(references, { plannr: p, onlyoffice: o });
+      }
+      const directory = new Directory(references.plannr as Reference, references.onlyoffice as Reference, mapping);
+      const scope = { settings: deriveSettings(mapping), directory };
+      return findOnlyofficeChanges({ onlyoffice, scope, refine: refineOnlyoffice(directory), known, links: () => store.listLinks({ bases: false }) });
     },
     async undo(runId, input = {}) {
       const o = parseOption(UndoOptionsSchema, input, "undo options");

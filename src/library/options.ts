@@ -1,6 +1,6 @@
 // The inputs of `createSync` (SPEC §7), validated with zod so that a wrong option names its field.
 import { z } from "zod";
-import { OnlyofficeConnectionSchema, PlannrConnectionSchema, type OnlyofficeConnection, type PlannrConnection } from "../core/config.js";
+import { OnlyofficeConnectionSchema, PlannrConnectionSchema, type OnlyofficeConnection, type PlannrConnection, type TokenProvider } from "../core/config.js";
 import { CaseSyncError } from "../core/errors.js";
 import type { Mapping, MappingInput } from "../core/mapping.js";
 import type { CrmAdapter, Logger, ProgressEvent, StateStore } from "../core/ports.js";
@@ -9,7 +9,12 @@ import { SavedPlanSchema, type SavedPlan } from "../engine/saved-plan.js";
 export { SavedPlanSchema, type SavedPlan };
 
 export interface CreateSyncOptions {
-  plannr: { baseUrl: string; token: string; accountUuid: string } | CrmAdapter;
+  /**
+   * `token`: a personal access token, or a function answering the current OAuth2 access token
+   * (asked before each request, so it should cache; after a 401 it is asked again with
+   * `{ rejected }` and the request is retried once with the token it answers, if that differs).
+   */
+  plannr: { baseUrl: string; token: string | TokenProvider; accountUuid: string } | CrmAdapter;
   onlyoffice: { baseUrl: string; token?: string | undefined; username?: string | undefined; password?: string | undefined } | CrmAdapter;
   /** A mapping object (validated; defaults filled in, as in the YAML file) or the path of a YAML mapping file. */
   mapping: MappingInput | Mapping | string;
@@ -41,6 +46,11 @@ export interface SyncOptions {
   /** Apply exactly this saved plan (`CaseSync.savePlan`), or refuse (exit 4) if the systems moved since. */
   plan?: SavedPlan;
   /** The longest the run may take (default 2 h; a migration 24 h); past it the run stops (exit 4). */
+  maxRunTimeMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface TargetedSyncOptions {
   maxRunTimeMs?: number;
   signal?: AbortSignal;
 }
@@ -130,6 +140,18 @@ export function parseCreatedSince(text: string, timeZone: string, name = "create
   const guess = wall - zoneOffsetMs(wall, timeZone);
   return new Date(wall - zoneOffsetMs(guess, timeZone)).toISOString();
 }
+
+const caseIds = z.array(z.string().trim().min(1, "a case id may not be empty").max(100)).max(10_000);
+
+/** The cases of a targeted sync: Plannr uuids and/or ONLYOFFICE ids. */
+export const TargetsSchema = z.object({ plannr: caseIds.optional(), onlyoffice: caseIds.optional() }).strict();
+
+export const TargetedSyncOptionsSchema = z
+  .object({
+    maxRunTimeMs: z.number().int().positive().optional(),
+    signal: z.instanceof(AbortSignal).optional(),
+  })
+  .strict();
 
 export const SyncOptionsSchema = z
   .object({

@@ -6,7 +6,7 @@ import { emptyCase, groupValue, normalizeCase, withGroupValue, type Case, type F
 import { CaseSyncError, type Side } from "../../src/core/errors.js";
 import { contentHash } from "../../src/core/hash.js";
 import type { CrmAdapter } from "../../src/core/ports.js";
-import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, ScanItem, WriteOp, WriteOutcome } from "../../src/core/records.js";
+import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, ScanItem, ScanOptions, WriteOp, WriteOutcome } from "../../src/core/records.js";
 import type { Reference, SideIdentity } from "../../src/core/reference.js";
 
 export interface StoredCase {
@@ -130,9 +130,13 @@ export class MemoryCrm implements CrmAdapter {
     return this.reference;
   }
 
-  async *listCases(): AsyncIterable<ScanItem> {
+  /** How many times the whole book was listed (a targeted sync must not list). */
+  listings = 0;
+
+  async *listCases(options: ScanOptions = {}): AsyncIterable<ScanItem> {
     await this.crash.gate();
     this.requests += 1;
+    this.listings += 1;
     const breakAt = this.faults.find((f): f is Extract<Fault, { kind: "scan-break" }> => f.kind === "scan-break");
     let count = 0;
     for (const [id, stored] of [...this.cases.entries()].sort(([a], [b]) => a.localeCompare(b))) {
@@ -141,7 +145,10 @@ export class MemoryCrm implements CrmAdapter {
         throw new CaseSyncError("CS_UPSTREAM", "scan broke off", { side: this.side });
       }
       count += 1;
-      yield { kind: "record", record: this.record(id, stored) };
+      // The raw hash of a memory case is its version (content and stamp), as an adapter's would be.
+      const rawHash = contentHash([stored.case, stored.stamp]);
+      if (options.known?.get(id) === rawHash) yield { kind: "unchanged", side: this.side, id, rawHash };
+      else yield { kind: "record", record: this.record(id, stored), rawHash };
     }
     yield { kind: "end", complete: true, pages: 1 };
   }
