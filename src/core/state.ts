@@ -122,6 +122,39 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
+/**
+ * One case waiting in the service's webhook inbox (SPEC §9): deliveries are hints, coalesced by
+ * case, so a burst of edits to one case costs one targeted sync.
+ */
+export const InboxEntrySchema = z.object({
+  /** Plannr case uuid. */
+  caseId: z.string().min(1),
+  /** The last event name received for it (a hint only: the case is read from the API). */
+  event: z.string(),
+  /** The oldest delivery still waiting (for the webhook-lag metric). */
+  firstReceivedAt: isoTime,
+  lastReceivedAt: isoTime,
+  /** How many deliveries were coalesced into it. */
+  deliveries: z.number().int(),
+  /** Bumped by every put: the drain removes only what it handled. */
+  seq: z.number().int(),
+  /** Failed drain attempts. */
+  attempts: z.number().int(),
+  /** Backoff after a failed attempt. */
+  notBefore: isoTime.nullable(),
+});
+export type InboxEntry = z.infer<typeof InboxEntrySchema>;
+
+/** The service's Plannr webhook subscription; `secret` signs deliveries (invariant 12: never logged). */
+export const WebhookSubscriptionSchema = z.object({
+  uuid: z.string().min(1),
+  url: z.string().min(1),
+  events: z.array(z.string()),
+  secret: z.string().min(1),
+  createdAt: isoTime,
+});
+export type WebhookSubscription = z.infer<typeof WebhookSubscriptionSchema>;
+
 /** Everything one write changes in the store, committed in one transaction. */
 export interface WriteCommit {
   upsertLink?: Link;
@@ -201,4 +234,17 @@ export interface StateStore {
 
   /** Applies one write's consequences atomically (link/base, audit, journal, tombstone). */
   commit(commit: WriteCommit): Promise<void>;
+
+  /** A verified delivery, coalesced by case: one row per case; seq and deliveries go up, firstReceivedAt stays (durable before the 202). */
+  putInbox(delivery: { caseId: string; event: string; receivedAt: string }): Promise<void>;
+  /** Waiting cases, oldest first, whose notBefore is null or <= now; at most `limit`. */
+  listInbox(limit: number, now: string): Promise<InboxEntry[]>;
+  /** Removes the case's entry only if its seq is still `seq` (a delivery that came in meanwhile keeps it waiting); true when removed. */
+  removeInbox(caseId: string, seq: number): Promise<boolean>;
+  /** A failed drain attempt: attempts + 1 and a notBefore (leaves seq alone). */
+  deferInbox(caseId: string, notBefore: string): Promise<void>;
+  countInbox(): Promise<number>;
+  /** The service's Plannr webhook subscription (its signing secret is a secret: never logged). */
+  getWebhookSubscription(): Promise<WebhookSubscription | null>;
+  setWebhookSubscription(subscription: WebhookSubscription | null): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // (migrations.ts) and every statement (statements.ts) are written once for both stores.
 // Parameters are written `$1`, `$2`, ... in both: pg binds them by position, better-sqlite3 by
 // name from an object keyed 1, 2, ... (sqlite.ts builds it).
-import type { TableName } from "./migrations.js";
+import type { TableName } from "./tables.js";
 
 export interface Dialect {
   /** The table's name as written in SQL (schema-qualified on PostgreSQL). */

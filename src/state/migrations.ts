@@ -8,21 +8,6 @@
 import { CaseSyncError } from "../core/errors.js";
 import type { Dialect } from "./dialect.js";
 
-export const TABLES = [
-  "schema_version",
-  "meta",
-  "pair_identity",
-  "links",
-  "journal",
-  "conflicts",
-  "tombstones",
-  "runs",
-  "audit",
-  "run_lock",
-  "skips",
-] as const;
-export type TableName = (typeof TABLES)[number];
-
 export interface Migration {
   version: number;
   description: string;
@@ -174,6 +159,36 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     description: "how each link was made (the consultant's link export)",
     statements: (d) => [`ALTER TABLE ${d.table("links")} ADD COLUMN how TEXT`],
+  },
+  {
+    version: 5,
+    description: "the service's webhook inbox and its Plannr webhook subscription",
+    statements: (d) => [
+      // One row per case (SPEC §9: the inbox coalesces by case). `seq` goes up with every
+      // delivery so the drain deletes only what it handled; the index serves "oldest first".
+      `CREATE TABLE ${d.table("webhook_inbox")} (
+        case_id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        first_received_at TEXT NOT NULL,
+        last_received_at TEXT NOT NULL,
+        deliveries INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        not_before TEXT
+      )`,
+      `CREATE INDEX webhook_inbox_first ON ${d.table("webhook_inbox")} (first_received_at, case_id)`,
+      // One row: the subscription `serve` keeps. The signing secret is plain text here, as the
+      // CRM credentials are elsewhere: the SQLite file is private (0600) and the fleet encrypts
+      // pair secrets before they reach a store.
+      `CREATE TABLE ${d.table("webhook_subscription")} (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        uuid TEXT NOT NULL,
+        url TEXT NOT NULL,
+        events TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+    ],
   },
 ];
 

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from "../core/ports.js";
 import type {
   AuditEntry,
   Conflict,
+  InboxEntry,
   JournalEntry,
   Link,
   LockHolder,
@@ -16,6 +17,7 @@ import type {
   StateStore,
   Skip,
   Tombstone,
+  WebhookSubscription,
   WriteCommit,
 } from "../core/state.js";
 import { checkClaim, planCommit } from "./commit-plan.js";
@@ -319,5 +321,40 @@ export class PostgresStateStore implements StateStore {
         }
       }),
     );
+  }
+
+  putInbox(delivery: { caseId: string; event: string; receivedAt: string }): Promise<void> {
+    return this.call(async () => void (await this.exec("putInbox", rows.inboxParams(delivery))));
+  }
+
+  listInbox(limit: number, now: string): Promise<InboxEntry[]> {
+    return this.call(async () => (await this.rowsOf("listInbox", [Math.max(0, Math.floor(limit)), now])).map(rows.decodeInbox));
+  }
+
+  removeInbox(caseId: string, seq: number): Promise<boolean> {
+    return this.call(async () => (await this.exec("removeInbox", [caseId, seq])) > 0);
+  }
+
+  deferInbox(caseId: string, notBefore: string): Promise<void> {
+    return this.call(async () => void (await this.exec("deferInbox", [caseId, notBefore])));
+  }
+
+  countInbox(): Promise<number> {
+    // count(*) is a bigint, which pg hands over as a string.
+    return this.call(async () => Number((await this.rowsOf("countInbox"))[0]?.n ?? 0));
+  }
+
+  getWebhookSubscription(): Promise<WebhookSubscription | null> {
+    return this.call(async () => {
+      const [row] = await this.rowsOf("getSubscription");
+      return row === undefined ? null : rows.decodeSubscription(row);
+    });
+  }
+
+  setWebhookSubscription(subscription: WebhookSubscription | null): Promise<void> {
+    return this.call(async () => {
+      if (subscription === null) await this.exec("clearSubscription");
+      else await this.exec("setSubscription", rows.subscriptionParams(subscription));
+    });
   }
 }

@@ -7,14 +7,17 @@ import { CaseSyncError } from "../core/errors.js";
 import {
   AuditEntrySchema,
   ConflictSchema,
+  InboxEntrySchema,
   JournalEntrySchema,
   LinkSchema,
   PairIdentitySchema,
   RunSchema,
   SkipSchema,
   TombstoneSchema,
+  WebhookSubscriptionSchema,
   type AuditEntry,
   type Conflict,
+  type InboxEntry,
   type JournalEntry,
   type Link,
   type LockHolder,
@@ -22,8 +25,9 @@ import {
   type Run,
   type Skip,
   type Tombstone,
+  type WebhookSubscription,
 } from "../core/state.js";
-import type { TableName } from "./migrations.js";
+import type { TableName } from "./tables.js";
 
 /** A row as a driver hands it over: column name → value, nothing trusted yet. */
 export type Row = Record<string, unknown>;
@@ -307,6 +311,50 @@ export function decodeLock(row: Row): LockHolder {
     LockHolderSchema,
     { owner: row.owner, host: row.host, pid: row.pid, expiresAt: row.expires_at },
     "run_lock",
+    row.singleton,
+  );
+}
+
+// ---- webhook inbox and subscription ----------------------------------------------------------
+
+export function inboxParams(delivery: { caseId: string; event: string; receivedAt: string }): SqlValue[] {
+  return [delivery.caseId, delivery.event, delivery.receivedAt];
+}
+
+export function decodeInbox(row: Row): InboxEntry {
+  return validate(
+    InboxEntrySchema,
+    {
+      caseId: row.case_id,
+      event: row.event,
+      firstReceivedAt: row.first_received_at,
+      lastReceivedAt: row.last_received_at,
+      deliveries: row.deliveries,
+      seq: row.seq,
+      attempts: row.attempts,
+      notBefore: row.not_before ?? null,
+    },
+    "webhook_inbox",
+    row.case_id,
+  );
+}
+
+export function subscriptionParams(subscription: WebhookSubscription): SqlValue[] {
+  return [subscription.uuid, subscription.url, JSON.stringify(subscription.events), subscription.secret, subscription.createdAt];
+}
+
+/** Its errors name the field, never a value: the row holds the signing secret. */
+export function decodeSubscription(row: Row): WebhookSubscription {
+  return validate(
+    WebhookSubscriptionSchema,
+    {
+      uuid: row.uuid,
+      url: row.url,
+      events: parseJson(row.events, "webhook_subscription", row.singleton, "events"),
+      secret: row.secret,
+      createdAt: row.created_at,
+    },
+    "webhook_subscription",
     row.singleton,
   );
 }

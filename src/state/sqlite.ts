@@ -10,6 +10,7 @@ import { systemClock, type Clock, type Logger } from "../core/ports.js";
 import type {
   AuditEntry,
   Conflict,
+  InboxEntry,
   JournalEntry,
   Link,
   LockHolder,
@@ -18,6 +19,7 @@ import type {
   StateStore,
   Skip,
   Tombstone,
+  WebhookSubscription,
   WriteCommit,
 } from "../core/state.js";
 import { checkClaim, planCommit } from "./commit-plan.js";
@@ -323,6 +325,39 @@ export class SqliteStateStore implements StateStore {
           else this.run(step.statement, step.values);
         }
       }),
+    );
+  }
+
+  putInbox(delivery: { caseId: string; event: string; receivedAt: string }): Promise<void> {
+    return this.call(() => void this.run("putInbox", rows.inboxParams(delivery)));
+  }
+
+  listInbox(limit: number, now: string): Promise<InboxEntry[]> {
+    return this.call(() => this.all("listInbox", [Math.max(0, Math.floor(limit)), now]).map(rows.decodeInbox));
+  }
+
+  removeInbox(caseId: string, seq: number): Promise<boolean> {
+    return this.call(() => this.run("removeInbox", [caseId, seq]) > 0);
+  }
+
+  deferInbox(caseId: string, notBefore: string): Promise<void> {
+    return this.call(() => void this.run("deferInbox", [caseId, notBefore]));
+  }
+
+  countInbox(): Promise<number> {
+    return this.call(() => Number(this.one("countInbox")?.n ?? 0));
+  }
+
+  getWebhookSubscription(): Promise<WebhookSubscription | null> {
+    return this.call(() => {
+      const row = this.one("getSubscription");
+      return row === undefined ? null : rows.decodeSubscription(row);
+    });
+  }
+
+  setWebhookSubscription(subscription: WebhookSubscription | null): Promise<void> {
+    return this.call(() =>
+      void (subscription === null ? this.run("clearSubscription") : this.run("setSubscription", rows.subscriptionParams(subscription))),
     );
   }
 }

@@ -2,7 +2,7 @@
 // constructs that differ). Parameter order matches the *Params functions of rows.ts.
 // Upserts replace every column: the engine always hands over the whole row it wants stored.
 import type { Dialect } from "./dialect.js";
-import type { TableName } from "./migrations.js";
+import type { TableName } from "./tables.js";
 
 export function stateStatements(d: Dialect) {
   const t = (name: TableName) => d.table(name);
@@ -83,6 +83,29 @@ export function stateStatements(d: Dialect) {
       ON CONFLICT (side, id) DO UPDATE SET reason = excluded.reason, at = excluded.at, reported_at = excluded.reported_at`,
     listSkips: `SELECT * FROM ${t("skips")} ORDER BY at, side, id`,
     removeSkip: `DELETE FROM ${t("skips")} WHERE side = $1 AND id = $2`,
+
+    // A delivery for a case already waiting is folded into its row in this one statement, so two
+    // deliveries racing both count (SPEC §9). The new one resets the backoff: a fresh delivery
+    // deserves a fresh try. Times are ISO-8601 UTC, so text order is time order.
+    putInbox: `INSERT INTO ${t("webhook_inbox")} (case_id, event, first_received_at, last_received_at, deliveries, seq,
+        attempts, not_before) VALUES ($1, $2, $3, $3, 1, 1, 0, NULL)
+      ON CONFLICT (case_id) DO UPDATE SET event = excluded.event,
+        last_received_at = CASE WHEN excluded.last_received_at > webhook_inbox.last_received_at
+          THEN excluded.last_received_at ELSE webhook_inbox.last_received_at END,
+        deliveries = webhook_inbox.deliveries + 1, seq = webhook_inbox.seq + 1, attempts = 0, not_before = NULL`,
+    listInbox: `SELECT * FROM ${t("webhook_inbox")} WHERE not_before IS NULL OR not_before <= $2
+      ORDER BY first_received_at, case_id LIMIT $1`,
+    // Only the entry the drain read: a delivery that came in meanwhile bumped seq and keeps it.
+    removeInbox: `DELETE FROM ${t("webhook_inbox")} WHERE case_id = $1 AND seq = $2`,
+    deferInbox: `UPDATE ${t("webhook_inbox")} SET attempts = attempts + 1, not_before = $2 WHERE case_id = $1`,
+    countInbox: `SELECT count(*) AS n FROM ${t("webhook_inbox")}`,
+
+    getSubscription: `SELECT * FROM ${t("webhook_subscription")} WHERE singleton = 1`,
+    setSubscription: `INSERT INTO ${t("webhook_subscription")} (singleton, uuid, url, events, secret, created_at)
+        VALUES (1, $1, $2, $3, $4, $5)
+      ON CONFLICT (singleton) DO UPDATE SET uuid = excluded.uuid, url = excluded.url, events = excluded.events,
+        secret = excluded.secret, created_at = excluded.created_at`,
+    clearSubscription: `DELETE FROM ${t("webhook_subscription")}`,
 
     getMeta: `SELECT * FROM ${t("meta")} WHERE key = $1`,
     setMeta: `INSERT INTO ${t("meta")} (key, value) VALUES ($1, $2)

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Case } from "../../src/core/case.js";
 import { CaseSyncError } from "../../src/core/errors.js";
-import type { AuditEntry, Conflict, JournalEntry, Link, LockHolder, Run, StateStore } from "../../src/core/state.js";
+import type { AuditEntry, Conflict, InboxEntry, JournalEntry, Link, LockHolder, Run, StateStore, WebhookSubscription } from "../../src/core/state.js";
 import { SCHEMA_VERSION } from "../../src/state/migrations.js";
 
 /** Driver-level access to a store's tables, for what the port itself must never allow. */
@@ -21,6 +21,8 @@ const T0 = "2024-05-01T10:00:00.000Z";
 const T1 = "2024-05-01T10:01:00.000Z";
 const T2 = "2024-05-01T10:02:00.000Z";
 const T3 = "2024-05-01T10:03:00.000Z";
+const T4 = "2024-05-01T10:04:00.000Z";
+const T5 = "2024-05-01T10:05:00.000Z";
 const FAR_FUTURE = "2999-01-01T00:00:00.000Z";
 const PAST = "2000-01-01T00:00:00.000Z";
 
@@ -120,6 +122,28 @@ function deadPid(): number {
   const child = spawnSync(process.execPath, ["-e", ""]);
   expect(child.pid).toBeGreaterThan(0);
   return child.pid;
+}
+
+function delivery(caseId: string, receivedAt: string, event = "case.updated"): { caseId: string; event: string; receivedAt: string } {
+  return { caseId, event, receivedAt };
+}
+
+/** An entry as one fresh delivery leaves it. */
+function fresh(caseId: string, receivedAt: string, event = "case.updated"): InboxEntry {
+  return { caseId, event, firstReceivedAt: receivedAt, lastReceivedAt: receivedAt, deliveries: 1, seq: 1, attempts: 0, notBefore: null };
+}
+
+const SECRET = "whsec-Do-Not-Show-9f8e7d";
+
+function subscription(extra: Partial<WebhookSubscription> = {}): WebhookSubscription {
+  return {
+    uuid: "3f1c2b7a-0000-4000-8000-00000000aaaa",
+    url: "https://sync.example.com/webhooks/plannr",
+    events: ["case.created", "case.updated", "case.deleted"],
+    secret: SECRET,
+    createdAt: T1,
+    ...extra,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<CaseSyncError> {
@@ -474,6 +498,106 @@ export function stateStoreContract(
       });
     });
 
+    describe("webhook inbox", () => {
+      it("coalesces deliveries of one case into one row: event and last time move, the first time stays", async () => {
+        const store = await open();
+        const times = [T0, T1, T2, T3, T4];
+        for (const [i, at] of times.entries()) await store.putInbox(delivery("c-1", at, i === 0 ? "case.created" : `case.updated.${i}`));
+        expect(await store.countInbox()).toBe(1);
+        expect(await store.listInbox(10, T5)).toEqual([
+          { caseId: "c-1", event: "case.updated.4", firstReceivedAt: T0, lastReceivedAt: T4, deliveries: 5, seq: 5, attempts: 0, notBefore: null },
+        ]);
+        // A late delivery (sent earlier, arrived now) does not move the last time back.
+        await store.putInbox(delivery("c-1", T2, "case.deleted"));
+        expect(await store.listInbox(10, T5)).toEqual([
+          { caseId: "c-1", event: "case.deleted", firstReceivedAt: T0, lastReceivedAt: T4, deliveries: 6, seq: 6, attempts: 0, notBefore: null },
+        ]);
+      });
+
+      it("counts every one of many deliveries of one case arriving at once", async () => {
+        const store = await open();
+        await Promise.all(Array.from({ length: 20 }, () => store.putInbox(delivery("c-1", T1))));
+        const [entry] = await store.listInbox(10, T5);
+        expect(entry).toMatchObject({ caseId: "c-1", deliveries: 20, seq: 20, firstReceivedAt: T1 });
+        expect(await store.countInbox()).toBe(1);
+      });
+
+      it("removes an entry only while its seq is the one the drain read", async () => {
+        const store = await open();
+        await store.putInbox(delivery("c-1", T1));
+        await store.putInbox(delivery("c-1", T2));
+        const [read] = await store.listInbox(10, T5);
+        expect(read?.seq).toBe(2);
+        // A delivery arrives while the drain syncs the case: it must stay waiting.
+        await store.putInbox(delivery("c-1", T3));
+        expect(await store.removeInbox("c-1", 2)).toBe(false);
+        expect(await store.listInbox(10, T5)).toEqual([{ ...fresh("c-1", T1), lastReceivedAt: T3, deliveries: 3, seq: 3 }]);
+        expect(await store.removeInbox("c-1", 3)).toBe(true);
+        expect(await store.countInbox()).toBe(0);
+        expect(await store.removeInbox("c-1", 3)).toBe(false);
+        expect(await store.removeInbox("never", 1)).toBe(false);
+        // A case that comes back starts afresh.
+        await store.putInbox(delivery("c-1", T4));
+        expect(await store.listInbox(10, T5)).toEqual([fresh("c-1", T4)]);
+      });
+
+      it("lists the waiting cases oldest first, at most `limit`, leaving out those backing off", async () => {
+        const store = await open();
+        expect(await store.listInbox(10, T5)).toEqual([]);
+        await store.putInbox(delivery("c-3", T3));
+        await store.putInbox(delivery("c-1", T1));
+        await store.putInbox(delivery("c-2", T2));
+        await store.putInbox(delivery("c-0", T1));
+        await store.putInbox(delivery("c-3", T4));
+        expect((await store.listInbox(10, T5)).map((e) => e.caseId)).toEqual(["c-0", "c-1", "c-2", "c-3"]);
+        expect((await store.listInbox(2, T5)).map((e) => e.caseId)).toEqual(["c-0", "c-1"]);
+        expect(await store.listInbox(0, T5)).toEqual([]);
+
+        await store.deferInbox("c-1", T4);
+        expect((await store.listInbox(10, T3)).map((e) => e.caseId)).toEqual(["c-0", "c-2", "c-3"]);
+        expect((await store.listInbox(2, T3)).map((e) => e.caseId)).toEqual(["c-0", "c-2"]);
+        // Due again at notBefore itself.
+        expect((await store.listInbox(10, T4)).map((e) => e.caseId)).toEqual(["c-0", "c-1", "c-2", "c-3"]);
+        expect(await store.countInbox()).toBe(4);
+      });
+
+      it("defers a failed case: attempts go up, notBefore is set, seq stays; a fresh delivery clears the backoff", async () => {
+        const store = await open();
+        await store.putInbox(delivery("c-1", T1));
+        await store.putInbox(delivery("c-1", T2));
+        await store.deferInbox("c-1", T3);
+        await store.deferInbox("c-1", T4);
+        expect(await store.listInbox(10, T5)).toEqual([{ ...fresh("c-1", T1), lastReceivedAt: T2, deliveries: 2, seq: 2, attempts: 2, notBefore: T4 }]);
+        // A defer is not a delivery: the seq the drain read still removes the entry.
+        expect(await store.removeInbox("c-1", 2)).toBe(true);
+        expect(await store.countInbox()).toBe(0);
+
+        await store.putInbox(delivery("c-2", T1));
+        await store.deferInbox("c-2", T5);
+        expect(await store.listInbox(10, T4)).toEqual([]);
+        await store.putInbox(delivery("c-2", T3));
+        expect(await store.listInbox(10, T4)).toEqual([{ ...fresh("c-2", T1), lastReceivedAt: T3, deliveries: 2, seq: 2 }]);
+
+        await store.deferInbox("never", T5);
+        expect(await store.countInbox()).toBe(1);
+      });
+    });
+
+    it("keeps the webhook subscription: get, set, replace, clear", async () => {
+      const store = await open();
+      expect(await store.getWebhookSubscription()).toBeNull();
+      await store.setWebhookSubscription(subscription());
+      expect(await store.getWebhookSubscription()).toEqual(subscription());
+      const replaced = subscription({ uuid: "other-uuid", url: "https://b.example/webhooks/plannr", events: [], secret: "s2", createdAt: T3 });
+      await store.setWebhookSubscription(replaced);
+      expect(await store.getWebhookSubscription()).toEqual(replaced);
+      expect(store.describe()).not.toContain("s2");
+      await store.setWebhookSubscription(null);
+      expect(await store.getWebhookSubscription()).toBeNull();
+      await store.setWebhookSubscription(null);
+      expect(await store.getWebhookSubscription()).toBeNull();
+    });
+
     it("closes twice without complaint", async () => {
       const store = await open();
       await store.close();
@@ -536,6 +660,49 @@ export function stateStoreContract(
           expect((await rejection(store.listConflicts())).message).toMatch(/^conflicts row c-1: status /);
           expect((await rejection(store.listAudit(["o-1"]))).message).toMatch(/^audit row \d+: before is not valid JSON/);
           expect((await rejection(store.listPendingJournal())).message).toMatch(/^journal row j-1: fingerprint\.participants /);
+        });
+
+        it("keeps the webhook inbox and subscription across a reopen, and counts deliveries from many processes", async () => {
+          const store = await open();
+          await store.putInbox(delivery("c-1", T1, "case.created"));
+          await store.putInbox(delivery("c-2", T2));
+          await store.deferInbox("c-2", T5);
+          await store.setWebhookSubscription(subscription());
+          await store.close();
+          const again = await reopen(store);
+          await again.init();
+          expect(await again.listInbox(10, T5)).toEqual([
+            fresh("c-1", T1, "case.created"),
+            { ...fresh("c-2", T2), attempts: 1, notBefore: T5 },
+          ]);
+          expect(await again.getWebhookSubscription()).toEqual(subscription());
+
+          const others = await Promise.all([reopen(again), reopen(again), reopen(again)]);
+          await Promise.all(others.map((s) => s.init()));
+          const stores = [again, ...others];
+          await Promise.all(Array.from({ length: 20 }, (_, i) => stores[i % stores.length]!.putInbox(delivery("c-3", T3))));
+          expect((await again.listInbox(10, T5)).find((e) => e.caseId === "c-3")).toMatchObject({ deliveries: 20, seq: 20 });
+        });
+
+        it("refuses damaged inbox and subscription rows, naming the field and never the secret", async () => {
+          const store = await open();
+          await store.putInbox(delivery("c-1", T1));
+          await store.setWebhookSubscription(subscription());
+          await raw.exec(store, "UPDATE webhook_inbox SET first_received_at = '' WHERE case_id = 'c-1'");
+          await raw.exec(store, `UPDATE webhook_subscription SET events = '"case.updated"'`);
+          const inboxError = await rejection(store.listInbox(10, T5));
+          expect(inboxError.code).toBe("CS_STATE");
+          expect(inboxError.message).toMatch(/^webhook_inbox row c-1: firstReceivedAt /);
+          const subscriptionError = await rejection(store.getWebhookSubscription());
+          expect(subscriptionError.code).toBe("CS_STATE");
+          expect(subscriptionError.message).toMatch(/^webhook_subscription row 1: events /);
+          await raw.exec(store, "UPDATE webhook_subscription SET events = '[]', url = ''");
+          const urlError = await rejection(store.getWebhookSubscription());
+          expect(urlError.message).toMatch(/^webhook_subscription row 1: url /);
+          for (const error of [subscriptionError, urlError]) {
+            expect(error.message).not.toContain(SECRET);
+            expect(JSON.stringify(error)).not.toContain(SECRET);
+          }
         });
 
         it("refuses a store written by a newer schema version, naming both versions", async () => {

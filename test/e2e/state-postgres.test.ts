@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StateStore } from "../../src/core/state.js";
+import { postgresDialect } from "../../src/state/dialect.js";
+import { MIGRATIONS, versionTableDdl } from "../../src/state/migrations.js";
 import { openStateStore } from "../../src/state/open.js";
 import { PostgresStateStore } from "../../src/state/postgres.js";
 import { fullCase, link, stateStoreContract, type RawAccess } from "../contract/state-store.contract.js";
@@ -115,7 +117,33 @@ describe("PostgresStateStore", () => {
       "schema_version",
       "skips",
       "tombstones",
+      "webhook_inbox",
+      "webhook_subscription",
     ]);
+  });
+
+  it("migrates a store written at v4 to v5, keeping its rows", async () => {
+    const schema = newSchema();
+    const d = postgresDialect(schema);
+    // A v4 store, made by the v1–v4 migrations exactly as case-sync at v4 ran them.
+    await withClient(async (client) => {
+      await client.query(`CREATE SCHEMA "${schema}"`);
+      await client.query(versionTableDdl(d));
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) for (const ddl of migration.statements(d)) await client.query(ddl);
+      await client.query(`INSERT INTO ${d.table("schema_version")} (singleton, version, applied_at) VALUES (1, 4, 'T')`);
+      await client.query(`INSERT INTO ${d.table("links")} (plannr_id, onlyoffice_id, linked_at, updated_at, how) VALUES ('p-1', 'o-1', 'T0', 'T1', 'hand')`);
+    });
+    const store = storeIn(schema);
+    await store.init();
+    expect((await store.getLinkByPlannr("p-1"))?.how).toBe("hand");
+    await store.putInbox({ caseId: "c-1", event: "case.updated", receivedAt: "2024-05-01T10:00:00.000Z" });
+    await store.putInbox({ caseId: "c-1", event: "case.updated", receivedAt: "2024-05-01T10:01:00.000Z" });
+    await store.setWebhookSubscription({ uuid: "u-1", url: "https://x.example/webhooks/plannr", events: ["case.updated"], secret: "s", createdAt: "T" });
+    expect(await store.listInbox(5, "2024-05-01T11:00:00.000Z")).toMatchObject([{ caseId: "c-1", deliveries: 2, seq: 2 }]);
+    expect((await store.getWebhookSubscription())?.uuid).toBe("u-1");
+    await store.close();
+    const version = await withClient(async (client) => (await client.query<{ version: number }>(`SELECT version FROM ${d.table("schema_version")}`)).rows[0]?.version);
+    expect(version).toBe(5);
   });
 
   it("takes the schema from ?schema= in the URL and does not pass it on to pg", async () => {

@@ -2,9 +2,25 @@
 // fast store for engine unit tests. Deep-copies on the way in and out, like a real store would.
 import { CaseSyncError } from "../../src/core/errors.js";
 import { mayTakeLock } from "../../src/state/lock-policy.js";
-import type { AuditEntry, Conflict, JournalEntry, Link, LockHolder, PairIdentity, Run, Skip, StateStore, Tombstone, WriteCommit } from "../../src/core/state.js";
+import type {
+  AuditEntry,
+  Conflict,
+  InboxEntry,
+  JournalEntry,
+  Link,
+  LockHolder,
+  PairIdentity,
+  Run,
+  Skip,
+  StateStore,
+  Tombstone,
+  WebhookSubscription,
+  WriteCommit,
+} from "../../src/core/state.js";
 
 const copy = <T>(value: T): T => structuredClone(value);
+/** Code-unit order, as SQLite's BINARY collation compares the ISO times. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export class MemoryStateStore implements StateStore {
   identity: PairIdentity | null = null;
@@ -16,6 +32,8 @@ export class MemoryStateStore implements StateStore {
   audit: AuditEntry[] = [];
   meta = new Map<string, string>();
   lock: LockHolder | null = null;
+  inbox = new Map<string, InboxEntry>();
+  subscription: WebhookSubscription | null = null;
   commits = 0;
 
   init(): Promise<void> {
@@ -163,6 +181,50 @@ export class MemoryStateStore implements StateStore {
         if (conflict) Object.assign(conflict, { status: "resolved", resolvedAt: commit.resolveConflicts.at });
       }
     }
+    return Promise.resolve();
+  }
+
+  putInbox(delivery: { caseId: string; event: string; receivedAt: string }): Promise<void> {
+    const found = this.inbox.get(delivery.caseId);
+    this.inbox.set(
+      delivery.caseId,
+      found === undefined
+        ? { caseId: delivery.caseId, event: delivery.event, firstReceivedAt: delivery.receivedAt, lastReceivedAt: delivery.receivedAt, deliveries: 1, seq: 1, attempts: 0, notBefore: null }
+        : {
+            ...found,
+            event: delivery.event,
+            lastReceivedAt: byText(delivery.receivedAt, found.lastReceivedAt) > 0 ? delivery.receivedAt : found.lastReceivedAt,
+            deliveries: found.deliveries + 1,
+            seq: found.seq + 1,
+            attempts: 0,
+            notBefore: null,
+          },
+    );
+    return Promise.resolve();
+  }
+  listInbox(limit: number, now: string): Promise<InboxEntry[]> {
+    const due = [...this.inbox.values()].filter((e) => e.notBefore === null || byText(e.notBefore, now) <= 0);
+    due.sort((a, b) => byText(a.firstReceivedAt, b.firstReceivedAt) || byText(a.caseId, b.caseId));
+    return Promise.resolve(due.slice(0, Math.max(0, Math.floor(limit))).map(copy));
+  }
+  removeInbox(caseId: string, seq: number): Promise<boolean> {
+    if (this.inbox.get(caseId)?.seq !== seq) return Promise.resolve(false);
+    this.inbox.delete(caseId);
+    return Promise.resolve(true);
+  }
+  deferInbox(caseId: string, notBefore: string): Promise<void> {
+    const found = this.inbox.get(caseId);
+    if (found !== undefined) this.inbox.set(caseId, { ...found, attempts: found.attempts + 1, notBefore });
+    return Promise.resolve();
+  }
+  countInbox(): Promise<number> {
+    return Promise.resolve(this.inbox.size);
+  }
+  getWebhookSubscription(): Promise<WebhookSubscription | null> {
+    return Promise.resolve(copy(this.subscription));
+  }
+  setWebhookSubscription(subscription: WebhookSubscription | null): Promise<void> {
+    this.subscription = copy(subscription);
     return Promise.resolve();
   }
 }

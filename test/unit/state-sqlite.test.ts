@@ -1,6 +1,6 @@
 // The SQLite store: the shared contract on temp files, plus what only a file store has (pragmas,
 // parent folders, volume), the location parsing openStateStore relies on, and the pure lock rule.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CaseSyncError } from "../../src/core/errors.js";
 import type { LockHolder, StateStore } from "../../src/core/state.js";
 import { mayTakeLock } from "../../src/state/lock-policy.js";
-import { pendingMigrations, SCHEMA_VERSION } from "../../src/state/migrations.js";
+import { sqliteDialect } from "../../src/state/dialect.js";
+import { MIGRATIONS, pendingMigrations, SCHEMA_VERSION, versionTableDdl } from "../../src/state/migrations.js";
 import { openStateStore } from "../../src/state/open.js";
 import { PostgresStateStore } from "../../src/state/postgres.js";
 import { SqliteStateStore } from "../../src/state/sqlite.js";
@@ -167,6 +168,39 @@ describe("schema migrations", () => {
     expect(() => pendingMigrations(SCHEMA_VERSION + 1)).toThrow(
       `state store schema version ${SCHEMA_VERSION + 1} is newer than this case-sync supports (${SCHEMA_VERSION})`,
     );
+  });
+});
+
+describe("schema v5 (webhook inbox and subscription)", () => {
+  it("migrates a store written at v4, keeping its rows", async () => {
+    const path = newPath();
+    mkdirSync(dirname(path), { recursive: true });
+    // A v4 store, made by the v1–v4 migrations exactly as case-sync at v4 ran them.
+    const old = new Database(path);
+    try {
+      old.exec(versionTableDdl(sqliteDialect));
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) for (const ddl of migration.statements(sqliteDialect)) old.exec(ddl);
+      old.exec("INSERT INTO schema_version (singleton, version, applied_at) VALUES (1, 4, '2024-01-01T00:00:00.000Z')");
+      old.exec("INSERT INTO links (plannr_id, onlyoffice_id, linked_at, updated_at, how) VALUES ('p-1', 'o-1', 'T0', 'T1', 'hand')");
+      expect(old.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'webhook%'").all()).toEqual([]);
+    } finally {
+      old.close();
+    }
+    chmodSync(path, 0o600);
+
+    const store = await makeStore(path);
+    expect((await store.getLinkByPlannr("p-1"))?.how).toBe("hand");
+    await store.putInbox({ caseId: "c-1", event: "case.updated", receivedAt: "2024-05-01T10:00:00.000Z" });
+    await store.setWebhookSubscription({ uuid: "u-1", url: "https://x.example/webhooks/plannr", events: ["case.updated"], secret: "s", createdAt: "T" });
+    expect(await store.countInbox()).toBe(1);
+    expect((await store.getWebhookSubscription())?.uuid).toBe("u-1");
+    await store.close();
+    const check = new Database(path);
+    try {
+      expect(check.prepare("SELECT version FROM schema_version").get()).toEqual({ version: 5 });
+    } finally {
+      check.close();
+    }
   });
 });
 
