@@ -122,10 +122,16 @@ export class EngineRun {
   /** Requests this run made (adapters count over their lifetime, e.g. across `--watch` runs). */
   private readonly requestsAtStart: Record<Side, number>;
 
-  /** The cases a targeted sync is about (SPEC §9), or null for a run over the whole books. */
+  /**
+   * The cases a targeted sync is about (SPEC §9), or null for a run over the whole books. A
+   * targeted run stands on a full scan before it (a lost state is recognised, and lost copies are
+   * adopted, only by looking at everything): on a state without one, it runs as a full sync.
+   */
   private get targets(): Targets | null {
-    return this.mode.kind === "sync" ? (this.mode.targets ?? null) : null;
+    return this.mode.kind === "sync" && !this.widened ? (this.mode.targets ?? null) : null;
   }
+
+  private widened = false;
 
   private get writes(): boolean {
     return this.mode.kind === "plan" ? false : !this.mode.dryRun;
@@ -284,13 +290,17 @@ export class EngineRun {
     const refine = refineOnlyoffice(directory);
     if (this.mode.kind === "undo") return this.undo(this.mode.runId, scope, refine);
 
+    const previousScanAt = await store.getMeta(META_PREVIOUS_SCAN);
+    if (this.targets !== null && previousScanAt === null) {
+      this.widened = true;
+      this.logger.info("no full sync has completed on this state yet: this targeted sync runs over the whole books");
+    }
     const targets = this.targets;
-    const [allLinks, pending, journal, tombstones, previousScanAt, comparedGroups, skips] = await Promise.all([
+    const [allLinks, pending, journal, tombstones, comparedGroups, skips] = await Promise.all([
       targets === null ? store.listLinks({ bases: false }) : Promise.resolve([]),
       store.listConflicts({ status: "pending" }),
       store.listPendingJournal(),
       store.listTombstones(),
-      store.getMeta(META_PREVIOUS_SCAN),
       store.getMeta(META_GROUPS),
       store.listSkips(),
     ]);

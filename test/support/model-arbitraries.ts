@@ -17,6 +17,7 @@ import {
   RepointValueCommand,
   ResolveCommand,
   SyncCommand,
+  WebhookCommand,
   UnlinkCommand,
   type ModelCommand,
 } from "./model-commands.js";
@@ -78,6 +79,9 @@ const hazardArb: fc.Arbitrary<SyncHazards> = fc.oneof(
   fc.record({ pair: index, side, edit: editArb }).map((race): SyncHazards => ({ faults: [], strip: [], kill: null, race })),
 );
 const hazardousSync = hazardArb.map((h) => new SyncCommand(h));
+const NONE: SyncHazards = { faults: [], strip: [], kill: null, race: null };
+const picks = fc.array(fc.nat({ max: 20 }), { minLength: 1, maxLength: 3 });
+const webhook = fc.tuple(picks, fc.oneof(fc.constant(NONE), hazardArb.filter((h) => h.race === null))).map(([p, h]) => new WebhookCommand(p, h));
 
 const edit = fc.tuple(side, index, editArb).map(([s, p, e]) => new EditCommand(s, p, e));
 const create = fc.tuple(side, seedArb).map(([s, seed]) => new CreateCaseCommand(s, seed));
@@ -99,6 +103,7 @@ export const FAMILIES = {
   "mapping changes": [w(edit, 5), w(conflictingArb, 1), w(plainSync, 5), w(mapRisk, 2), w(repoint, 2), w(policy, 1), w(resolve, 1), w(mirror, 1)],
   "links, deletes and state loss": [w(edit, 3), w(plainSync, 5), w(unlink, 2), w(linkNew, 2), w(remove, 2), w(create, 2), w(loseState, 2)],
   "a hostile upstream": [w(edit, 4), w(conflictingArb, 1), w(create, 2), w(hazardousSync, 5), w(plainSync, 3)],
+  "webhooks between syncs": [w(edit, 5), w(conflictingArb, 1), w(create, 3), w(remove, 1), w(webhook, 6), w(plainSync, 2), w(hazardousSync, 2), w(resolve, 1), w(unlink, 1)],
   everything: [
     w(edit, 6),
     w(conflictingArb, 2),
@@ -114,6 +119,7 @@ export const FAMILIES = {
     w(repoint, 1),
     w(mirror, 1),
     w(loseState, 1),
+    w(webhook, 2),
   ],
 } satisfies Record<string, Weighted[]>;
 

@@ -11,6 +11,9 @@ import { check } from "./model-invariants.js";
 import { conflictSideValue, engineGroup, sameVal, type Side } from "./model-readers.js";
 import { checkUnmapped } from "./model-run-checks.js";
 import { comparedKeys, dissolvePair, record, unpaired, type Model } from "./model-state.js";
+import { countWrites } from "../../src/core/report.js";
+import { armRun } from "./model-faults.js";
+import { judgePairs } from "./model-judge.js";
 import { applyRaw, syncStep, showHazards, type SyncHazards } from "./model-sync.js";
 import { queuedFromStore, remapGroup, restartContact } from "./model-contact.js";
 import { createPersonCase, learnEdit, loseState, refreshUnmapped, restartProcess, type CaseSeed, type Real } from "./model-system.js";
@@ -111,6 +114,57 @@ export class SyncCommand implements ModelCommand {
     await syncStep(m, real, this.hazards);
   }
   toString = () => `sync${showHazards(this.hazards)}`;
+}
+
+/**
+ * The service's cheap paths (SPEC §9): a Plannr delivery or an ONLYOFFICE scan tick names a few
+ * cases (any the model knows: paired, new, deleted), and a targeted sync runs over just their
+ * pairs, with the run's hazards. Interleaved with full syncs, nothing may be duplicated,
+ * resurrected, lost or made public; and a clean one's own writes, coming back as deliveries, are
+ * synced again without a single write (no echo).
+ */
+export class WebhookCommand implements ModelCommand {
+  constructor(
+    readonly picks: number[],
+    readonly hazards: SyncHazards,
+  ) {}
+  check = (m: Readonly<Model>) => m.records.size > 0;
+  private targets(m: Model): { plannr: string[]; onlyoffice: string[] } {
+    const known = [...m.records.values()];
+    const named = this.picks.map((i) => known[i % known.length]).filter((r) => r !== undefined);
+    return { plannr: named.filter((r) => r.side === "plannr").map((r) => r.id), onlyoffice: named.filter((r) => r.side === "onlyoffice").map((r) => r.id) };
+  }
+  async run(m: Model, real: Real): Promise<void> {
+    // The service reconciles (a full sync) before its cheap paths run; a lost state is the full sync's.
+    if (m.stateLost) return;
+    const targets = this.targets(m);
+    const runStart = real.clock.tick();
+    const armed = armRun(real.sandbox, { faults: this.hazards.faults, strip: this.hazards.strip, race: null });
+    let outcome;
+    try {
+      outcome = await real.process.sync(this.hazards.kill, targets);
+    } finally {
+      armed.disarm();
+    }
+    if (outcome.crashed) await restartProcess(m, real);
+    const report = outcome.report;
+    if (report !== null) check(report.exitCode !== 1, "internal-error", () => JSON.stringify(report.abort ?? report.errors.slice(0, 3)));
+    const hazardFree0 = this.hazards.faults.length === 0 && this.hazards.strip.length === 0 && !outcome.killed;
+    const clean = hazardFree0 && report !== null && report.abort === null;
+    census(m, real.eyes, { report, clean: false, runStart });
+    refreshUnmapped(m, real);
+    // The pairs in scope are judged like a full sync's (their values, conflicts and errors); the model learns their outcome.
+    const only = new Set([...targets.plannr, ...targets.onlyoffice]);
+    judgePairs(m, real.eyes, { report, clean, runStart, pending: await real.process.pendingConflicts(), racedPairs: new Map(), only });
+    checkUnmapped(m, real.eyes);
+    const hazardFree = this.hazards.faults.length === 0 && this.hazards.strip.length === 0 && !outcome.killed;
+    if (hazardFree && report !== null && report.exitCode === 0 && report.command === "sync (targeted)") {
+      const echo = (await real.process.sync(null, targets)).report;
+      if (echo !== null) check(countWrites(echo) === 0, "echo", () => `the deliveries of its own writes made ${countWrites(echo)} write(s): ${JSON.stringify({ plannr: echo.sides.plannr.operations, onlyoffice: echo.sides.onlyoffice.operations })}`);
+      census(m, real.eyes, { report: echo, clean: false, runStart });
+    }
+  }
+  toString = () => `webhook/scan tick names record#${this.picks.join(",#")}${showHazards(this.hazards)}`;
 }
 
 /** `case-sync conflicts resolve <id> --take ...` on a conflict nobody touched since it was queued. */

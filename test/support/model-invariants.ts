@@ -24,6 +24,8 @@ export const INVARIANTS = {
   mirror: "the opt-in Plannr mirror stamp does not hold the ONLYOFFICE id",
   "unmapped-touched": "a field that is not mapped was changed by the tool",
   "clean-abort": "a sync with no faults aborted",
+  "internal-error": "a run ended with an internal error (exit 1)",
+  echo: "a targeted sync of the pairs a clean targeted sync just wrote wrote again (the service's own deliveries echoed)",
 } as const;
 
 export type InvariantId = keyof typeof INVARIANTS;

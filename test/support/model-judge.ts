@@ -17,6 +17,8 @@ export interface SyncContext {
   pending: Conflict[];
   /** Pairs (by Plannr id) a person edited during the run: their outcome is judged on safety only. */
   racedPairs: ReadonlyMap<string, RacedCase>;
+  /** A targeted sync: only the pairs with a case in this set (Plannr or ONLYOFFICE ids) were in its scope. */
+  only?: ReadonlySet<string>;
 }
 
 /**
@@ -62,6 +64,7 @@ function checkAllowed(pair: PairModel, key: string, g: GroupState, e: Expectatio
 export function judgePairs(m: Model, eyes: ModelEyes, ctx: SyncContext): void {
   const keys = comparedKeys(m);
   for (const pair of m.pairs) {
+    if (ctx.only && !ctx.only.has(pair.plannrId) && !ctx.only.has(pair.onlyofficeId)) continue;
     const pv = eyes.read("plannr", pair.plannrId, m.mapping.valueField);
     const ov = eyes.read("onlyoffice", pair.onlyofficeId, m.mapping.valueField);
     if (!pv || !ov) continue; // the census reports a vanished case

@@ -9,7 +9,8 @@ import type { Mapping } from "../../src/core/mapping.js";
 import type { CrmAdapter } from "../../src/core/ports.js";
 import type { RunReport } from "../../src/core/report.js";
 import type { Conflict, Link } from "../../src/core/state.js";
-import { runEngine } from "../../src/engine/run.js";
+import { runEngine, type ReferenceCache } from "../../src/engine/run.js";
+import type { Targets } from "../../src/engine/targeted.js";
 import { createSync, type CaseSync } from "../../src/library/create-sync.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../src/library/options.js";
 import { SqliteStateStore } from "../../src/state/sqlite.js";
@@ -70,7 +71,11 @@ export class CaseSyncProcess {
     return process;
   }
 
-  async sync(kill: KillPlan | null): Promise<SyncOutcome> {
+  /** The reference lists of this process's last run, as the service keeps them between runs. */
+  private readonly references: ReferenceCache = { plannr: null, onlyoffice: null };
+
+  /** A full sync, or with `targets` the service's targeted sync of a few pairs (SPEC §9). */
+  async sync(kill: KillPlan | null, targets?: Targets): Promise<SyncOutcome> {
     const killer = new KillSwitch(kill);
     const deps = {
       plannr: killer.wrapAdapter(this.plannr),
@@ -79,8 +84,9 @@ export class CaseSyncProcess {
       mapping: this.config.mapping,
       clock: this.config.clock,
       concurrency: 1,
+      references: this.references,
     };
-    const mode = { kind: "sync", dryRun: false, allowMassDelete: false, allowMassCreate: false } as const;
+    const mode = { kind: "sync", dryRun: false, allowMassDelete: false, allowMassCreate: false, ...(targets ? { targets } : {}) } as const;
     const run = runEngine(deps, mode, killer.controller.signal);
     const report = await Promise.race([run, killer.died.then(() => null)]);
     if (report === null) {

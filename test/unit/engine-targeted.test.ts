@@ -127,6 +127,19 @@ describe("targeted sync (SPEC §9)", () => {
     expect(world.onlyoffice.cases.get(o)?.case.title).toBe("ONLYOFFICE title");
   });
 
+  it("on a state where no full sync has completed yet, runs over the whole books (a lost state is only seen from everything)", async () => {
+    const world = engineWorld();
+    const p = world.plannr.seed(aCase({ title: "First" }));
+    world.onlyoffice.seed(aCase({ title: "Stamped before the state was lost" }), "p-99999");
+    const cache: ReferenceCache = { plannr: null, onlyoffice: null };
+    const report = await targeted(world, cache, { plannr: [p] });
+    expect(report.command).toBe("sync");
+    expect(world.plannr.listings).toBe(1);
+    expect(world.onlyoffice.listings).toBe(1);
+    // The stamps say the state was lost: the rebuild guard holds the copy back, as a full sync does.
+    expect(report.errors.map((e) => e.code)).toContain("CS_STATE");
+  });
+
   it("takes the run lock like any sync: another run holding it means exit 5 and nothing read", async () => {
     const { world, ids, cache } = await linkedWorld(1);
     await world.store.acquireLock({ owner: "someone", host: "h", pid: 1, expiresAt: new Date(Date.now() + 60_000).toISOString() });
