@@ -19,6 +19,10 @@ export function registerSandbox(program: Command, cli: () => Cli, done: (code: n
       const c = cli();
       const sandboxes = await startSandboxes({ seed: options.seed, cases: options.cases, plannrPort: options.plannrPort, onlyofficePort: options.onlyofficePort });
       for (const [key, value] of Object.entries(sandboxes.env)) c.stdout.write(`export ${key}=${value}\n`);
+      // A comment, not an export: these belong in a fleet pair's env file beside a token set, and
+      // beside PLANNR_TOKEN they would make that file ambiguous.
+      const oauth = Object.entries(sandboxes.oauthClient).map(([key, value]) => `${key}=${value}`).join(" ");
+      c.stdout.write(`# OAuth2 client (token sets: POST ${sandboxes.plannrUrl}/__sandbox/oauth/tokens): ${oauth}\n`);
       c.say(`Plannr sandbox at ${sandboxes.plannrUrl}, ONLYOFFICE sandbox at ${sandboxes.onlyofficeUrl} (seed ${options.seed}, ${options.cases} Plannr cases). Ctrl-C stops them.`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

@@ -3,7 +3,7 @@
 // "Validation and query behaviour": `"  x "` is stored as `x`, `""` becomes null), then the form
 // request checks shapes (required, string, array, integer). Referential rules (does this status,
 // account or custom field exist; does a field apply) are the store's, in state.ts.
-import type { CaseChanges, NewCase } from "./state.js";
+import type { CaseChanges, NewCase } from "./case-model.js";
 import { ErrorBag, attributeName } from "./validation.js";
 
 /** Trims every string, recursively, and turns empty strings into null. */

@@ -7,7 +7,7 @@
 import type { PlannrCatalog } from "./catalog.js";
 import { characterCount, coerceFieldValue, fieldApplies } from "./custom-fields.js";
 import { normalizeTimestamp } from "./london-time.js";
-import type { CaseChanges } from "./state.js";
+import type { CaseChanges } from "./case-model.js";
 import { attributeName, type ErrorBag } from "./validation.js";
 
 const MAX_NAME = 255;

@@ -1,5 +1,6 @@
 // What stands in front of every `/api/...` route (reference "Transport"): a Bearer personal access
-// token (else 401 `{"message":"Unauthenticated."}`), the per-user rate limit (500/min; 429 with
+// token or a live OAuth access token (else 401 `{"message":"Unauthenticated."}`: unknown, expired
+// and revoked read the same), the per-user rate limit (500/min; 429 with
 // `Retry-After`; `X-Ratelimit-Remaining` and `X-RateLimit-Limit` on every authenticated answer) and
 // the `X-PLANNR-ACCOUNT-UUID` header naming an account the token has a login for (else 403 [D]).
 // Laravel runs authentication before throttling (middleware priority), so a 401 uses no slot and
@@ -8,6 +9,11 @@ import type { SandboxRequest, SandboxResponse } from "../http-server.js";
 import type { RateDecision, RateWindow } from "./rate-window.js";
 
 const ACCOUNT_HEADER = "x-plannr-account-uuid";
+
+/** Other tokens the gate accepts (OAuth access tokens): the rate-limit key of a live one, else null. */
+export interface TokenAuthority {
+  rateKeyOf(token: string): string | null;
+}
 
 /** The logins list is how a token's user finds its account uuids, so it cannot require one. */
 const ACCOUNTLESS_PATHS = new Set(["/api/v1/logins", "/api/v1/logins/"]);
@@ -21,6 +27,7 @@ export class PlannrGate {
     tokens: readonly string[],
     private readonly window: RateWindow,
     private readonly clock: () => number = Date.now,
+    private readonly authority: TokenAuthority | null = null,
   ) {
     this.tokens = new Set(tokens);
   }
@@ -60,11 +67,16 @@ export class PlannrGate {
     };
   }
 
-  /** The request's known token, or null (missing, malformed or unknown all read as unauthenticated). */
+  /**
+   * The rate-limit key of the request's token (a personal token is its own key), or null: missing,
+   * malformed, unknown, expired or revoked all read as unauthenticated.
+   */
   private tokenOf(request: SandboxRequest): string | null {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(headerValue(request, "authorization") ?? "");
     const token = match?.[1];
-    return token !== undefined && this.tokens.has(token) ? token : null;
+    if (token === undefined) return null;
+    if (this.tokens.has(token)) return token;
+    return this.authority?.rateKeyOf(token) ?? null;
   }
 }
 

@@ -2,7 +2,7 @@
 // comma-separated; ties break by id so that pages never overlap or skip a record. Nulls sort first
 // ascending and last descending, as MySQL orders them. Case sorts: `created_at, name,
 // status_position, value, completed_at, review_at` (default `name`).
-import type { SimPlannrCase } from "./state.js";
+import type { SimPlannrCase } from "./case-model.js";
 
 export const CASE_SORTS = ["created_at", "name", "status_position", "value", "completed_at", "review_at"] as const;
 export type CaseSortField = (typeof CASE_SORTS)[number];

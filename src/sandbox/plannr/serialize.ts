@@ -4,7 +4,7 @@
 // firm, `value: null` where unset [D].
 import type { WorldPlannrField, WorldStatus } from "../world.js";
 import { CATALOG_TIMESTAMP, FIRM_NAME, type PlannrCatalog, type SimAccount } from "./catalog.js";
-import type { SimPlannrCase } from "./state.js";
+import type { SimPlannrCase } from "./case-model.js";
 
 export const CASE_INCLUDES = ["participants", "custom_fields", "plans"] as const;
 export type CaseInclude = (typeof CASE_INCLUDES)[number];
@@ -72,7 +72,7 @@ export function serializeLogin(loginUuid: string, catalog: PlannrCatalog): Json 
   return { uuid: loginUuid, account: { uuid: catalog.accountUuid, name: FIRM_NAME } };
 }
 
-export function serializeCase(item: SimPlannrCase, catalog: PlannrCatalog, includes: ReadonlySet<CaseInclude>): Json {
+export function serializeCase(item: SimPlannrCase, catalog: PlannrCatalog, includes: ReadonlySet<CaseInclude>): { [key: string]: Json } {
   const status = catalog.status(item.statusUuid);
   const type = item.typeUuid === null ? undefined : catalog.type(item.typeUuid);
   const out: { [key: string]: Json } = {

@@ -1,27 +1,47 @@
 // The Plannr CRM simulator: an in-memory firm seeded from the shared world, served over node:http
-// by the common SandboxServer (faults, request log, control API), with Plannr's auth, rate limit,
-// envelopes and case rules (reference plannr-api.md). Tests and the demo also reach into it
-// directly, as "a user editing in the Plannr UI": every such edit bumps `updated_at`.
+// by the common SandboxServer (faults, request log, control API), with Plannr's auth (personal
+// tokens and OAuth2, `sim.oauth`), rate limit, envelopes, case rules and signed webhook deliveries
+// (`sim.webhooks`) (reference plannr-api.md). Tests and the demo also reach into it directly, as "a
+// user editing in the Plannr UI": every such edit bumps `updated_at` and fires webhooks like an API
+// write.
 import { SandboxServer, type Route } from "../http-server.js";
 import { AnswerGaps } from "./answer-gaps.js";
 import { createRng, type World } from "../world.js";
 import { caseRoutes } from "./case-routes.js";
 import { PlannrCatalog } from "./catalog.js";
 import { PlannrGate } from "./gate.js";
+import { PlannrOAuth, type PlannrOAuthOptions } from "./oauth.js";
+import { oauthControlRoutes, oauthRoutes } from "./oauth-routes.js";
 import { RateWindow } from "./rate-window.js";
 import { referenceRoutes } from "./reference-routes.js";
+import { formatLondon } from "./london-time.js";
+import { serializeCase } from "./serialize.js";
 import { CaseStore, type CaseChanges, type FieldValue, type NewCase, type SimPlannrCase } from "./state.js";
 import { PlannrValidationError } from "./validation.js";
+import type { WebhookBodyShape } from "./webhook-body.js";
+import type { WebhookDispatchOptions } from "./webhook-dispatch.js";
+import { webhookControlRoutes, webhookRoutes } from "./webhook-routes.js";
+import { SubscriptionStore } from "./webhook-subscriptions.js";
+import { PlannrWebhooks } from "./webhooks.js";
 
 export type { SimPlannrCase, FieldValue } from "./state.js";
 export { PlannrValidationError } from "./validation.js";
+export type { OAuthTokenSet, PlannrOAuthOptions } from "./oauth.js";
+export type { PlannrOAuth } from "./oauth.js";
+export type { DeliveryCounters, DeliveryFaultKind, DeliveryFaultRule, DeliveryRecord, DeliveryStatus, PlannrWebhooks, SimSubscription, WebhookBodyShape, WebhookDispatchOptions } from "./webhooks.js";
 
 export interface PlannrSimulatorOptions {
   world: World;
   /** Requests allowed per window per token (default 500) and the window (default 60_000 ms). */
   rateLimit?: { limit: number; windowMs: number };
-  /** Clock for created_at/updated_at (default: real time). */
+  /** Clock for created_at/updated_at and token expiry (default: real time). */
   now?: () => Date;
+  /** How webhook deliveries are shaped (default `data`: `{event, data: {uuid, ...}, sent_at}`). */
+  webhookBodyShape?: WebhookBodyShape;
+  /** Webhook retries, timeout and delivery faults (also changeable later through `sim.webhooks`). */
+  webhooks?: Omit<WebhookDispatchOptions, "bodyShape">;
+  /** OAuth2 token lifetimes. */
+  oauth?: PlannrOAuthOptions;
 }
 
 export interface PlannrCaseEdit {
@@ -52,6 +72,10 @@ export class PlannrSimulator {
   readonly server: SandboxServer;
   /** Test hook: case answers that lack an include (see answer-gaps.ts). */
   readonly answerGaps = new AnswerGaps();
+  /** Webhook subscriptions, deliveries, their faults and settings. */
+  readonly webhooks: PlannrWebhooks;
+  /** The OAuth2 server: its client, token sets for tests, refresh counters. */
+  readonly oauth: PlannrOAuth;
   private readonly catalog: PlannrCatalog;
   private readonly store: CaseStore;
   private readonly gate: PlannrGate;
@@ -60,13 +84,24 @@ export class PlannrSimulator {
   constructor(options: PlannrSimulatorOptions) {
     const { world } = options;
     const rate = options.rateLimit ?? { limit: 500, windowMs: 60_000 };
+    const now = options.now ?? (() => new Date());
     this.catalog = new PlannrCatalog(world);
-    this.store = new CaseStore(this.catalog, world, options.now ?? (() => new Date()));
-    this.gate = new PlannrGate(world.plannrAccountUuid, [world.plannrToken], new RateWindow(rate.limit, rate.windowMs));
+    this.store = new CaseStore(this.catalog, world, now);
+    this.oauth = new PlannrOAuth(world.seed, () => now().getTime(), options.oauth);
+    this.gate = new PlannrGate(world.plannrAccountUuid, [world.plannrToken], new RateWindow(rate.limit, rate.windowMs), Date.now, this.oauth);
+    const stamp = () => formatLondon(now().getTime());
+    const subscriptions = new SubscriptionStore(createRng((world.seed ^ 0x3e_b0_0c) >>> 0), stamp);
+    const noIncludes = new Set<never>();
+    this.webhooks = new PlannrWebhooks(subscriptions, (change) => serializeCase(change.item, this.catalog, noIncludes), stamp, {
+      ...options.webhooks,
+      ...(options.webhookBodyShape === undefined ? {} : { bodyShape: options.webhookBodyShape }),
+    });
+    // API writes and "UI" edits alike reach the store, so every change fires its webhooks once.
+    this.store.onChange((change) => this.webhooks.notify(change));
     const loginUuid = createRng((world.seed ^ 0x10_61_45) >>> 0).uuid();
     this.server = new SandboxServer({
       name: "plannr",
-      routes: [...caseRoutes(this.store, this.catalog), ...referenceRoutes(this.catalog, loginUuid)],
+      routes: [...caseRoutes(this.store, this.catalog), ...referenceRoutes(this.catalog, loginUuid), ...webhookRoutes(subscriptions), ...oauthRoutes(this.oauth)],
       before: (request) => this.gate.check(request),
       decorate: (request, response) => {
         this.answered += 1;
@@ -82,6 +117,7 @@ export class PlannrSimulator {
   }
 
   close(): Promise<void> {
+    this.webhooks.close();
     return this.server.close();
   }
 
@@ -170,6 +206,8 @@ export class PlannrSimulator {
           }
         },
       },
+      ...webhookControlRoutes(this.webhooks),
+      ...oauthControlRoutes(this.oauth),
     ];
   }
 }

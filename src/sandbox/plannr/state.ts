@@ -4,7 +4,8 @@
 // case's new status and type); `completed_at` follows the status unless set explicitly; money is
 // integer pennies; every change bumps `updated_at`. Rule violations throw PlannrValidationError
 // with Laravel's error keys (checks in case-rules.ts), so the HTTP layer and direct edits ("a user
-// in the UI") agree.
+// in the UI") agree. Every stored change is announced to the store's listeners (the webhooks), once,
+// whichever door it came through.
 import { createRng, type Rng, type World } from "../world.js";
 import type { PlannrCatalog } from "./catalog.js";
 import { sortCases, type CaseSortField, type SortKey } from "./ordering.js";
@@ -12,52 +13,10 @@ import { checkChanges, checkName, checkParticipants } from "./case-rules.js";
 import { coerceFieldValue, type FieldValue } from "./custom-fields.js";
 import { formatLondon, normalizeTimestamp } from "./london-time.js";
 import { ErrorBag } from "./validation.js";
+import type { CaseChange, CaseChanges, CaseEventName, NewCase, SimPlannrCase } from "./case-model.js";
 
 export type { FieldValue } from "./custom-fields.js";
-
-export interface SimPlannrCase {
-  uuid: string;
-  name: string;
-  slug: string;
-  statusUuid: string;
-  /** The case's place in its status column (kanban), from 1. */
-  statusPosition: number;
-  typeUuid: string | null;
-  participantUuids: string[];
-  assignedToUuids: string[];
-  groupUuids: string[];
-  planUuids: string[];
-  /** Timestamps as Plannr prints them (UK offset, seconds). */
-  reviewAt: string | null;
-  /** Integer pennies; the currency is always the firm's (GBP). */
-  value: number | null;
-  completedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  taskBoardUuid: string;
-  /** Set values only, keyed by the field's reference (unset fields are absent). */
-  customFields: Record<string, FieldValue>;
-}
-
-/** A partial update; absent keys stay as they are. Custom field values arrive raw and are coerced. */
-export interface CaseChanges {
-  name?: string;
-  statusUuid?: string;
-  statusPosition?: number;
-  typeUuid?: string | null;
-  assignedToUuids?: string[];
-  groupUuids?: string[];
-  planUuids?: string[];
-  reviewAt?: string | null;
-  value?: number | null;
-  completedAt?: string | null;
-  customFields?: Record<string, unknown>;
-}
-
-export interface NewCase extends Omit<CaseChanges, "name" | "completedAt"> {
-  name: string;
-  participantUuids: string[];
-}
+export type { CaseChange, CaseChanges, CaseEventName, NewCase, SimPlannrCase } from "./case-model.js";
 
 function slugify(name: string): string {
   return name
@@ -77,6 +36,7 @@ export class CaseStore {
   private version = 0;
   private sortCache = new Map<string, SimPlannrCase[]>();
   private sortCacheVersion = -1;
+  private listeners: ((change: CaseChange) => void)[] = [];
 
   constructor(
     private readonly catalog: PlannrCatalog,
@@ -116,6 +76,14 @@ export class CaseStore {
         customFields,
       });
     }
+  }
+
+  /** `listener` hears every stored change (not the seeded cases, not refused or no-op writes). Returns its remover. */
+  onChange(listener: (change: CaseChange) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   get(uuid: string): SimPlannrCase | undefined {
@@ -179,6 +147,7 @@ export class CaseStore {
     this.writeCustomFields(created, input.customFields ?? {});
     this.cases.set(created.uuid, created);
     this.version += 1;
+    this.emit("case.created", created);
     return created;
   }
 
@@ -224,6 +193,7 @@ export class CaseStore {
     next.updatedAt = this.stamp();
     this.cases.set(uuid, next);
     this.version += 1;
+    this.emit("case.updated", next);
     return true;
   }
 
@@ -253,17 +223,26 @@ export class CaseStore {
   }
 
   delete(uuid: string): boolean {
-    const existed = this.cases.delete(uuid);
-    if (existed) this.version += 1;
-    return existed;
+    const existing = this.cases.get(uuid);
+    if (!existing) return false;
+    this.cases.delete(uuid);
+    this.version += 1;
+    this.emit("case.deleted", existing);
+    return true;
   }
 
   private setParticipants(current: SimPlannrCase, next: string[], touch: boolean): boolean {
     const changed = next.join(",") !== current.participantUuids.join(",");
     if (!changed && !touch) return false;
-    this.cases.set(current.uuid, { ...current, participantUuids: next, updatedAt: this.stamp() });
+    const updated = { ...current, participantUuids: next, updatedAt: this.stamp() };
+    this.cases.set(current.uuid, updated);
     this.version += 1;
+    this.emit("case.updated", updated);
     return true;
+  }
+
+  private emit(event: CaseEventName, item: SimPlannrCase): void {
+    for (const listener of this.listeners) listener({ event, item });
   }
 
   private require(uuid: string): SimPlannrCase {
