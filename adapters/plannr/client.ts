@@ -10,10 +10,11 @@ import { CaseSyncError, onPage } from "../../src/core/errors.js";
 import type { Clock, Logger } from "../../src/core/ports.js";
 import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from "../../src/transport/http.js";
-import { redactText, registerSecret } from "../../src/transport/redact.js";
+import { redactText } from "../../src/transport/redact.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { CASE_INCLUDE, CASE_SORT, ENDPOINTS, endpointLabel, endpointPath, matchEndpoint, type EndpointName, type PlannrProfile } from "./profile.js";
 import { LoginSchema, NativeCaseSchema, PageSchema, unwrapResource, type NativeCase, type NativeLogin, type Page } from "./schemas.js";
+import { PlannrToken } from "./token.js";
 
 /** One list item: validated, or the reason it is not (with its uuid when the raw item has one). */
 export type Validated<T> = { ok: true; value: T } | { ok: false; id: string | null; error: CaseSyncError };
@@ -66,23 +67,24 @@ const SCAN_READ_AHEAD = 2;
 export class PlannrClient {
   private readonly http: HttpClient;
   private readonly profile: PlannrProfile;
-  private readonly token: string;
+  private readonly token: PlannrToken;
+  private readonly logger: Logger;
 
   constructor(options: PlannrClientOptions) {
     const { connection } = options;
     this.profile = options.profile;
-    this.token = connection.token;
-    registerSecret(connection.token);
+    this.logger = options.logger;
+    this.token = new PlannrToken(connection.token);
     this.http = createHttpClient({
       side: "plannr",
       baseUrl: connection.baseUrl,
+      // Authorization goes on each request (`request` below): the token may change during a run.
       headers: () => ({
         Accept: "application/json",
         "Content-Type": "application/json",
-        Authorization: `Bearer ${connection.token}`,
         "X-PLANNR-ACCOUNT-UUID": connection.accountUuid,
       }),
-      secrets: () => [connection.token],
+      secrets: () => this.token.secrets(),
       timeoutMs: options.timeoutMs,
       maxResponseBytes: options.maxResponseBytes,
       concurrency: options.profile.concurrency,
@@ -105,6 +107,11 @@ export class PlannrClient {
 
   requestCount(): number {
     return this.http.requestCount();
+  }
+
+  /** Plannr's X-Ratelimit-Remaining as last read, less what was sent since (the service's gauge). */
+  rateRemaining(): number | null {
+    return this.http.rateRemaining();
   }
 
   close(): void {
@@ -201,20 +208,33 @@ export class PlannrClient {
     return this.request(name, { method: spec.method, path: endpointPath(spec, options.params), query: options.query, body: options.body, record: options.record });
   }
 
-  private request(
+  private async request(
     name: EndpointName,
     call: { method: HttpRequest["method"]; path: string; query?: Query; body?: unknown; record?: string | undefined },
   ): Promise<HttpResponse> {
     const spec = ENDPOINTS[name];
-    return this.http.request({
-      method: call.method,
-      path: call.path,
-      endpoint: endpointLabel(spec),
-      idempotent: spec.idempotent,
-      ...(call.query === undefined ? {} : { query: call.query }),
-      ...(call.body === undefined ? {} : { body: call.body }),
-      ...(call.record === undefined ? {} : { record: call.record }),
-    });
+    const send = (token: string) =>
+      this.http.request({
+        method: call.method,
+        path: call.path,
+        endpoint: endpointLabel(spec),
+        idempotent: spec.idempotent,
+        headers: { Authorization: `Bearer ${token}` },
+        ...(call.query === undefined ? {} : { query: call.query }),
+        ...(call.body === undefined ? {} : { body: call.body }),
+        ...(call.record === undefined ? {} : { record: call.record }),
+      });
+    const token = await this.token.current();
+    try {
+      return await send(token);
+    } catch (error) {
+      // A 401 is answered before Plannr acts, so even a create may go again, once, with a newer token.
+      if (!(error instanceof CaseSyncError) || error.status !== 401) throw error;
+      const renewed = await this.token.renew(token);
+      if (renewed === null) throw error;
+      this.logger.info({ endpoint: endpointLabel(spec) }, "Plannr refused the access token; retrying with a renewed one");
+      return send(renewed);
+    }
   }
 
   private parse<T>(name: EndpointName, schema: z.ZodType<T>, value: unknown, record: string | undefined, prefix: string): T {
@@ -229,7 +249,7 @@ export class PlannrClient {
     const what = issue ? issue.message : "expected a list";
     const label = endpointLabel(ENDPOINTS[name]);
     const about = record === undefined ? "" : ` for record ${record}`;
-    const message = redactText(`${label} answered an unexpected shape${about}: ${field}: ${what}`, [this.token]);
+    const message = redactText(`${label} answered an unexpected shape${about}: ${field}: ${what}`, this.token.secrets());
     return new CaseSyncError("CS_SCHEMA", message, { side: "plannr", record, field, endpoint: label });
   }
 

@@ -13,12 +13,15 @@ import type { Logger } from "../core/ports.js";
 import { createSync, type CaseSync } from "../library/create-sync.js";
 import { colorAllowed, createLogger } from "../transport/logger.js";
 import { loadEnvironment, missingConnection } from "./environment.js";
+import { openPairSync } from "./pair-open.js";
 import { createProgressDisplay, type ProgressDisplay } from "./progress.js";
 
 export interface GlobalOptions {
   config?: string;
   /** Accept http:// base URLs for hosts other than this machine. */
   allowInsecureHttp?: boolean;
+  /** `--pair <name>`: a pair of the fleet's registry instead of the environment (SPEC §10). */
+  pair?: string;
 }
 
 /** The global output flags (`--pretty`, `--quiet`, `--verbose`), handed over before a command runs. */
@@ -106,6 +109,10 @@ export function createCli(
     },
     configPath: (options) => options.config ?? env.CASE_SYNC_CONFIG,
     open(options, extra = {}) {
+      if (options.pair !== undefined) {
+        const display = createProgressDisplay(streams.stderr, (extra.progress ?? false) && !flags.quiet, { bar: barAllowed(streams.stderr) });
+        return { sync: openPairSync(env, options, { logger, onProgress: display.progress }), display };
+      }
       const missing = missingConnection(env);
       if (missing.length > 0) {
         throw new CaseSyncError("CS_CONFIG", `missing environment: ${missing.join(", ")} (see .env.example; \`case-sync sandbox\` prints a working set)`);

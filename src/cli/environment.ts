@@ -108,7 +108,7 @@ export function loadEnvironment(options: EnvironmentOptions = {}): { env: Env; w
     const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new CaseSyncError("CS_CONFIG", `bad environment: ${lines.join("; ")}`, { field: String(result.error.issues[0]?.path[0] ?? "env") });
   }
-  for (const secret of [result.data.PLANNR_TOKEN, result.data.ONLYOFFICE_TOKEN, result.data.ONLYOFFICE_PASSWORD]) registerSecret(secret);
+  for (const secret of [result.data.PLANNR_TOKEN, result.data.ONLYOFFICE_TOKEN, result.data.ONLYOFFICE_PASSWORD, result.data.CASE_SYNC_SECRET_KEY, result.data.PLANNR_WEBHOOK_SECRET]) registerSecret(secret);
   return { env: result.data, warnings: screen.warnings };
 }
 

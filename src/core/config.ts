@@ -31,9 +31,17 @@ const baseUrl = (apiPath: RegExp) =>
 
 const secret = z.string().trim().min(1, { message: "is empty" });
 
+/**
+ * Asks for Plannr's current access token (SPEC §10: OAuth2 tokens that expire and rotate). Called
+ * before each request, so it must be cheap (cache); called with `rejected` after a 401, it answers
+ * a newer token, or the same one when it has none (then the 401 stands).
+ */
+export type TokenProvider = (context?: { rejected?: string }) => Promise<string>;
+
 export const PlannrConnectionSchema = z.object({
   baseUrl: baseUrl(PLANNR_API_PATH),
-  token: secret,
+  // A personal access token, or a provider of OAuth2 access tokens (the fleet's, or an embedder's).
+  token: z.union([secret, z.custom<TokenProvider>((value) => typeof value === "function", { message: "must be a token, or a function that returns one" })]),
   accountUuid: z.string().trim().min(1, { message: "is empty" }),
 });
 export type PlannrConnection = z.infer<typeof PlannrConnectionSchema>;
@@ -76,8 +84,12 @@ export const EnvSchema = z.object({
   CASE_SYNC_STATE: z.string().default("./.case-sync/state.db"),
   CASE_SYNC_CONFIG: z.string().default("./case-sync.yaml"),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  /** The fleet's key for pair credentials (SPEC §10): 32 bytes, base64. */
+  CASE_SYNC_SECRET_KEY: z.string().optional(),
+  /** `serve --no-subscribe`: the signing secret of a Plannr webhook subscription made by hand (SPEC §9). */
+  PLANNR_WEBHOOK_SECRET: z.string().optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
 /** Names of variables whose values must never be printed. */
-export const SECRET_ENV_NAMES = ["PLANNR_TOKEN", "ONLYOFFICE_TOKEN", "ONLYOFFICE_PASSWORD"] as const;
+export const SECRET_ENV_NAMES = ["PLANNR_TOKEN", "ONLYOFFICE_TOKEN", "ONLYOFFICE_PASSWORD", "CASE_SYNC_SECRET_KEY", "PLANNR_WEBHOOK_SECRET"] as const;

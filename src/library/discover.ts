@@ -2,7 +2,7 @@
 // samples the portal's Date fields, and renders a mapping that is checked to load.
 import { createOnlyofficeAdapter } from "../../adapters/onlyoffice/adapter.js";
 import { createPlannrAdapter } from "../../adapters/plannr/adapter.js";
-import type { OnlyofficeConnection } from "../core/config.js";
+import type { OnlyofficeConnection, TokenProvider } from "../core/config.js";
 import { defaultMapping, MappingSchema } from "../core/mapping.js";
 import { silentLogger, type Logger } from "../core/ports.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "./options.js";
@@ -40,7 +40,7 @@ async function sampleDates(connection: OnlyofficeConnection, dateFieldIds: reado
 
 /** What `case-sync init` does, for a library user: connections as `createSync` takes them (validated here). */
 export async function discoverMapping(input: {
-  plannr: { baseUrl: string; token: string; accountUuid: string };
+  plannr: { baseUrl: string; token: string | TokenProvider; accountUuid: string };
   onlyoffice: { baseUrl: string; token?: string | undefined; username?: string | undefined; password?: string | undefined };
   createLinkFields: boolean;
   logger?: Logger;
