@@ -10,7 +10,7 @@ import { ABORTING_CODES, CaseSyncError, toCaseSyncError } from "../../src/core/e
 import type { Mapping } from "../../src/core/mapping.js";
 import { normalizeEmail } from "../../src/core/normalize.js";
 import { silentLogger, systemClock, type Clock, type CrmAdapter, type Logger } from "../../src/core/ports.js";
-import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, ScanItem, WriteOp, WriteOutcome } from "../../src/core/records.js";
+import type { CaseRecord, CreateOptions, CreatePreview, EncodeInput, EncodeResult, RecordIssue, ScanItem, ScanOptions, WriteOp, WriteOutcome } from "../../src/core/records.js";
 import type { FieldRef, Reference, SideIdentity, StaffRef } from "../../src/core/reference.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { fieldRefOf, OnlyofficeCatalog, staffRefOf, type ContactCreate, type NativeLists } from "./catalog.js";
@@ -18,6 +18,7 @@ import { OnlyofficeClient, type Validated } from "./client.js";
 import { decodeCase } from "./codec.js";
 import { createShortfalls, type CreateRequest } from "./created.js";
 import { ENDPOINTS, endpointPath, onlyofficeProfile } from "./profile.js";
+import { rawCaseHasher, scanSeed } from "./raw-hash.js";
 import { NativeCaseSchema, type NativeCase } from "./schemas.js";
 import { encodeCreate, encodeDelete, encodeStamp, encodeUpdate, NEW_CASE_ID } from "./writes.js";
 
@@ -104,14 +105,28 @@ export class OnlyofficeAdapter implements CrmAdapter {
     return (await this.loadCatalog(true)).reference();
   }
 
-  async *listCases(): AsyncGenerator<ScanItem> {
+  /**
+   * Every case, each record with its raw hash (raw-hash.ts). A case listed with the raw hash
+   * `options.known` holds for it comes back `unchanged`, neither validated nor decoded: the hash
+   * covers everything its decoding reads, the catalog and mapping included, so its record would be
+   * the one decoded last time.
+   */
+  async *listCases(options: ScanOptions = {}): AsyncGenerator<ScanItem> {
     const catalog = await this.loadCatalog(false);
+    const rawHashOf = rawCaseHasher(scanSeed(this.mapping, catalog.fingerprint()));
+    const known = options.known;
     let pages = 0;
     let complete = true;
-    for await (const page of this.client.casePages()) {
+    for await (const page of this.client.caseListing()) {
       pages += 1;
-      for (const item of page) {
-        const scanned = this.scanItem(item, catalog, pages);
+      for (const listed of page) {
+        const rawHash = rawHashOf(listed.raw);
+        if (known !== undefined && listed.id !== null && known.get(listed.id) === rawHash) {
+          yield { kind: "unchanged", side: "onlyoffice", id: listed.id, rawHash };
+          continue;
+        }
+        const item = this.client.validateCase(listed);
+        const scanned = this.scanItem(item, catalog, pages, rawHash);
         // An invalid case without a readable id cannot be told apart from a deleted one.
         if (scanned.kind === "invalid" && item.ok === false && item.id === null) complete = false;
         yield scanned;
@@ -258,13 +273,13 @@ export class OnlyofficeAdapter implements CrmAdapter {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private scanItem(item: Validated<NativeCase>, catalog: OnlyofficeCatalog, page: number): ScanItem {
+  private scanItem(item: Validated<NativeCase>, catalog: OnlyofficeCatalog, page: number, rawHash: string): ScanItem {
     if (!item.ok) {
       const id = item.id ?? `unknown:page${page}`;
       return { kind: "invalid", side: "onlyoffice", id, issue: issueOf(item.error, item.id) };
     }
     try {
-      return { kind: "record", record: decodeCase(item.value, { mapping: this.mapping, catalog }) };
+      return { kind: "record", record: decodeCase(item.value, { mapping: this.mapping, catalog }), rawHash };
     } catch (error) {
       const id = String(item.value.id);
       const failure = toCaseSyncError(error, { side: "onlyoffice", record: id });

@@ -5,6 +5,7 @@
 // "People", "Custom fields"): a contact's e-mail is a `commonData` item with `infoType` 1;
 // GUIDs are compared case-insensitively; a SelectBox's options are its `mask`, a JSON string;
 // Heading (type 4) fields hold no value.
+import { createHash, type Hash } from "node:crypto";
 import type { Mapping } from "../../src/core/mapping.js";
 import { normalizeEmail } from "../../src/core/normalize.js";
 import type { PersonInfo, RecordIssue, SetDelta } from "../../src/core/records.js";
@@ -85,6 +86,11 @@ export class OnlyofficeCatalog {
   private readonly contacts = new Map<number, ContactEntry>();
   private readonly staff = new Map<string, string | null>();
   private readonly ref: Reference;
+  /**
+   * A running hash of every fact decoding reads from this catalog, in the order it was added (a
+   * contact added twice counts twice, as its key index does): see `fingerprint()`.
+   */
+  private readonly facts: Hash = createHash("sha1");
 
   constructor(
     private readonly mapping: Mapping,
@@ -98,12 +104,23 @@ export class OnlyofficeCatalog {
     const people: PersonRef[] = lists.contacts.map((contact) => this.addContact(contact));
     const staff: StaffRef[] = lists.people.map((user) => this.addUser(user));
     this.integrationGuid = lists.self.id.toLowerCase();
+    this.facts.update(`${JSON.stringify(["self", this.integrationGuid])}\n`);
     const self = staffRefOf(this.mapping, lists.self);
     this.ref = { side: "onlyoffice", statuses: [], customFields: fields, staff, people, integrationUser: self };
   }
 
   reference(): Reference {
     return this.ref;
+  }
+
+  /**
+   * A digest of everything `decodeCase` can read here (field definitions, contact and user keys,
+   * the integration user), including what was added since the lists were read. A listed case
+   * decodes differently when this changes even though its raw item did not (a status option or a
+   * contact's e-mail changed), so its raw hash mixes this in (raw-hash.ts).
+   */
+  fingerprint(): string {
+    return this.facts.copy().digest("base64");
   }
 
   contact(id: number): ContactEntry | undefined {
@@ -126,6 +143,7 @@ export class OnlyofficeCatalog {
     // Companies never take part in participants (SPEC §2), so they get no key to collide on.
     const key = kind === "person" ? onlyofficePersonKey(this.mapping, contact.id, emails) : null;
     this.contacts.set(contact.id, { key, kind });
+    this.facts.update(`${JSON.stringify(["contact", contact.id, kind, key])}\n`);
     if (kind === "person") this.personKeys.add(key, String(contact.id));
     return {
       id: String(contact.id),
@@ -142,12 +160,14 @@ export class OnlyofficeCatalog {
   addDefinition(definition: FieldDefinition): FieldRef | null {
     if (definition.fieldType === FIELD_TYPE.Heading) return null;
     this.definitions.set(definition.id, definition);
+    this.facts.update(`${JSON.stringify(["definition", definition])}\n`);
     return fieldRefOf(definition);
   }
 
   private addUser(user: PortalUser): StaffRef {
     const ref = staffRefOf(this.mapping, user);
     this.staff.set(user.id.toLowerCase(), ref.key);
+    this.facts.update(`${JSON.stringify(["user", user.id, ref.key])}\n`);
     this.staffKeys.add(ref.key, user.id);
     return ref;
   }

@@ -12,11 +12,14 @@ import type { Clock, Logger } from "../../src/core/ports.js";
 import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { errorFromResponse, type CallContext } from "../../src/transport/errors.js";
 import { createHttpClient, type HttpClient, type HttpRequest } from "../../src/transport/http.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../src/transport/json-depth.js";
 import { redactText } from "../../src/transport/redact.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { OnlyofficeAuth } from "./auth.js";
-import { classifyOnlyoffice, ENDPOINTS, endpointLabel, endpointPath, matchEndpoint, type EndpointName, type OnlyofficeProfile } from "./profile.js";
+import { prefetchPages, type ListPage } from "./prefetch.js";
+import { classifyOnlyoffice, ENDPOINTS, endpointLabel, endpointPath, matchEndpoint, prefetchDepth, type EndpointName, type OnlyofficeProfile } from "./profile.js";
 import {
+  camelizeEnvelope,
   camelizeKeys,
   ContactSchema,
   EnvelopeSchema,
@@ -34,6 +37,16 @@ import {
 
 /** One list item: validated, or the reason it is not (with its id when the raw item has one). */
 export type Validated<T> = { ok: true; value: T } | { ok: false; id: string | null; error: CaseSyncError };
+
+/** One list item as listed, not validated yet: the raw JSON, its id as listed, its place on its page. */
+export interface ListedItem {
+  raw: unknown;
+  id: string | null;
+  index: number;
+}
+
+/** List endpoints: their envelope is camelized without its items, which are camelized one by one. */
+const LIST_ENDPOINTS: ReadonlySet<EndpointName> = new Set(["listCases", "listContacts", "listPeople"]);
 
 export interface OnlyofficeClientOptions {
   connection: OnlyofficeConnection;
@@ -67,20 +80,27 @@ export function issuePath(prefix: string, path: readonly PropertyKey[]): string 
   }, prefix);
 }
 
+/** The id of a raw list item, camelCase or PascalCase (items are camelized only when validated). */
 function rawId(item: unknown): string | null {
   if (item === null || typeof item !== "object") return null;
-  const id = (item as Record<string, unknown>).id;
+  const record = item as Record<string, unknown>;
+  const id = record.id ?? record.Id;
   return typeof id === "number" || (typeof id === "string" && id !== "") ? String(id) : null;
 }
+
+/** How a list's items are told apart when a page repeats one: by id, or by id ignoring case (user GUIDs). */
+type IdMatch = "exact" | "ignore-case";
 
 export class OnlyofficeClient {
   private readonly http: HttpClient;
   private readonly auth: OnlyofficeAuth;
   private readonly pageSize: number;
+  private readonly prefetch: number;
   private readonly logger: Logger;
 
   constructor(options: OnlyofficeClientOptions) {
     this.pageSize = options.profile.pageSize;
+    this.prefetch = prefetchDepth(options.profile);
     this.logger = options.logger;
     this.auth = new OnlyofficeAuth(options.connection, (userName, password) => this.logIn(userName, password));
     this.http = createHttpClient({
@@ -121,16 +141,29 @@ export class OnlyofficeClient {
 
   /** Case list pages sorted by id; the last page yielded is the empty one that ends the scan. */
   casePages(): AsyncGenerator<Validated<NativeCase>[]> {
-    return this.pages("listCases", NativeCaseSchema, (c) => String(c.id), "throw");
+    return this.pages("listCases", NativeCaseSchema, "exact", "throw", this.prefetch);
+  }
+
+  /**
+   * Case list pages as `casePages` reads them (pages fetched ahead, items deduplicated by id), but
+   * not validated: the adapter validates with `validateCase` only the items it has to decode.
+   */
+  caseListing(): AsyncGenerator<ListedItem[]> {
+    return this.listing("listCases", "exact", "throw", this.prefetch);
+  }
+
+  /** One item of `caseListing`, camelized and validated exactly as `casePages` would have. */
+  validateCase(item: ListedItem): Validated<NativeCase> {
+    return this.validate("listCases", NativeCaseSchema, item);
   }
 
   contactPages(): AsyncGenerator<Validated<Contact>[]> {
-    return this.pages("listContacts", ContactSchema, (c) => String(c.id), "throw");
+    return this.pages("listContacts", ContactSchema, "exact", "throw");
   }
 
-  /** Portal users; a portal that ignores paging on `people` answers the full list every time. */
+  /** Portal users (GUIDs compared case-insensitively); a portal that ignores paging on `people` answers the full list every time. */
   peoplePages(): AsyncGenerator<Validated<PortalUser>[]> {
-    return this.pages("listPeople", PortalUserSchema, (u) => u.id.toLowerCase(), "stop");
+    return this.pages("listPeople", PortalUserSchema, "ignore-case", "stop");
   }
 
   async getCase(id: number): Promise<NativeCase | null> {
@@ -253,16 +286,24 @@ export class OnlyofficeClient {
 
   private unwrap(name: EndpointName, data: unknown, record: string | undefined): Envelope {
     let body = data;
+    let parsedHere = false;
     if (typeof body === "string") {
       try {
         body = JSON.parse(body) as unknown;
+        parsedHere = true;
       } catch {
         // left as text: the envelope check below names it
       }
     }
+    const list = LIST_ENDPOINTS.has(name);
     let camel: unknown;
     try {
-      camel = camelizeKeys(body);
+      // A list's items are walked later, one by one: a body parsed here is checked for depth now,
+      // as the transport checks the bodies it parsed, so no walk of an item can overflow the stack.
+      if (list && parsedHere && nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+        throw new CaseSyncError("CS_SCHEMA", `JSON nested deeper than ${MAX_JSON_DEPTH} levels, the depth cap`, { side: "onlyoffice", field: "body" });
+      }
+      camel = list ? camelizeEnvelope(body) : camelizeKeys(body);
     } catch (error) {
       // Past the depth cap: say which endpoint answered it (the transport refuses parsed bodies
       // this deep already; this catches one that arrived as text and was parsed here).
@@ -306,53 +347,32 @@ export class OnlyofficeClient {
   }
 
   /**
-   * Offset paging sorted by id (reference "Paging and filters"): `startIndex` advances by the
-   * items actually returned, since a portal may cap `count` below what was asked; `total` and
-   * `nextIndex` are unreliable and ignored; only an empty page ends the list. A page of nothing
-   * but ids already seen means the server ignores `startIndex`: a list that must be complete
-   * (cases, contacts) fails, a list that may not be (people) stops.
+   * Offset paging sorted by id (reference "Paging and filters"; prefetch.ts fetches pages ahead):
+   * `startIndex` advances by the items actually returned, since a portal may cap `count` below
+   * what was asked; `nextIndex` is unreliable and ignored, `total` only bounds fetching ahead; only
+   * an empty page ends the list. A page of nothing but ids already seen means the server ignores
+   * `startIndex`: a list that must be complete (cases, contacts) fails, a list that may not be
+   * (people) stops.
    */
-  private async *pages<T>(
-    name: EndpointName,
-    schema: z.ZodType<T>,
-    idOf: (value: T) => string,
-    onNoProgress: "stop" | "throw",
-  ): AsyncGenerator<Validated<T>[]> {
+  private async *listing(name: EndpointName, match: IdMatch, onNoProgress: "stop" | "throw", depth = 1): AsyncGenerator<ListedItem[]> {
     const seen = new Set<string>();
-    let startIndex = 0;
-    for (let pageNumber = 1; ; pageNumber += 1) {
-      const query = { sortBy: "Id", sortOrder: "ascending", startIndex, count: this.pageSize };
-      let envelope;
-      try {
-        envelope = await this.call(name, { query });
-      } catch (error) {
-        throw onPage(error, pageNumber, { side: "onlyoffice" });
-      }
-      const raw = envelope.response;
-      if (!Array.isArray(raw)) throw this.schemaError(name, null, undefined, "response");
-      if (raw.length === 0) {
+    const pages = prefetchPages((startIndex, pageNumber) => this.listPage(name, startIndex, pageNumber), { pageSize: this.pageSize, depth });
+    for await (const { items, startIndex } of pages) {
+      if (items.length === 0) {
         yield [];
         return;
       }
-      const page: Validated<T>[] = [];
-      let fresh = 0;
-      raw.forEach((item, index) => {
-        const id = rawId(item);
-        const result = schema.safeParse(item);
-        if (result.success) {
-          const key = idOf(result.data);
+      const page: ListedItem[] = [];
+      items.forEach((raw, index) => {
+        const id = rawId(raw);
+        const key = id !== null && match === "ignore-case" ? id.toLowerCase() : id;
+        if (key !== null) {
           if (seen.has(key)) return;
           seen.add(key);
-          fresh += 1;
-          page.push({ ok: true, value: result.data });
-        } else {
-          if (id !== null && seen.has(id)) return;
-          if (id !== null) seen.add(id);
-          fresh += 1;
-          page.push({ ok: false, id, error: this.schemaError(name, result.error, id ?? undefined, `response[${index}]`) });
         }
+        page.push({ raw, id, index });
       });
-      if (fresh === 0) {
+      if (page.length === 0) {
         if (onNoProgress === "stop") {
           yield [];
           return;
@@ -363,7 +383,39 @@ export class OnlyofficeClient {
         });
       }
       yield page;
-      startIndex += raw.length;
     }
+  }
+
+  private async *pages<T>(
+    name: EndpointName,
+    schema: z.ZodType<T>,
+    match: IdMatch,
+    onNoProgress: "stop" | "throw",
+    depth = 1,
+  ): AsyncGenerator<Validated<T>[]> {
+    for await (const page of this.listing(name, match, onNoProgress, depth)) yield page.map((item) => this.validate(name, schema, item));
+  }
+
+  /** One page of a list, its items as they came (the envelope was camelized without them). */
+  private async listPage(name: EndpointName, startIndex: number, pageNumber: number): Promise<ListPage> {
+    const query = { sortBy: "Id", sortOrder: "ascending", startIndex, count: this.pageSize };
+    let envelope;
+    try {
+      envelope = await this.call(name, { query });
+    } catch (error) {
+      throw onPage(error, pageNumber, { side: "onlyoffice" });
+    }
+    const raw = envelope.response;
+    if (!Array.isArray(raw)) throw this.schemaError(name, null, undefined, "response");
+    const total: unknown = envelope.total;
+    return { items: raw as unknown[], total: typeof total === "number" ? total : undefined };
+  }
+
+  /** A list item camelized (it came as listed) and validated; its path names its place on the page. */
+  private validate<T>(name: EndpointName, schema: z.ZodType<T>, item: ListedItem): Validated<T> {
+    // Depth 3: below the envelope and its `response` list, as a whole-envelope walk would count it.
+    const result = schema.safeParse(camelizeKeys(item.raw, 3));
+    if (result.success) return { ok: true, value: result.data };
+    return { ok: false, id: item.id, error: this.schemaError(name, result.error, item.id ?? undefined, `response[${item.index}]`) };
   }
 }

@@ -85,6 +85,11 @@ export interface OnlyofficeProfile {
   pageSize: number;
   concurrency: number;
   /**
+   * Case list pages in flight at once during a scan, the one being waited for included (prefetch.ts);
+   * at most `concurrency`. Default: `min(PREFETCH_PAGES, concurrency)`.
+   */
+  prefetchPages?: number;
+  /**
    * ONLYOFFICE has no API rate limit, but a proxy in front of a portal may still answer 429 with
    * `Retry-After`. The transport only honours that header through a limiter, so the policy is a
    * limiter that never limits by itself (an unreachable limit over a short window) and only
@@ -95,10 +100,22 @@ export interface OnlyofficeProfile {
 
 export const DEFAULT_CONCURRENCY = 8;
 
+/**
+ * Case pages fetched ahead of the scan, the page waited for included: ONLYOFFICE has no rate limit,
+ * and four pages in flight hide most of each round trip behind the decoding of the page before.
+ */
+export const PREFETCH_PAGES = 4;
+
+/** How many case list pages a client keeps in flight (never more than its concurrency). */
+export function prefetchDepth(profile: OnlyofficeProfile): number {
+  return Math.max(1, Math.min(profile.prefetchPages ?? PREFETCH_PAGES, profile.concurrency));
+}
+
 export function onlyofficeProfile(mapping: Mapping, concurrency?: number): OnlyofficeProfile {
   return {
     pageSize: mapping.onlyoffice.pageSize,
     concurrency: concurrency ?? DEFAULT_CONCURRENCY,
+    prefetchPages: PREFETCH_PAGES,
     rateLimit: {
       limit: Number.MAX_SAFE_INTEGER,
       windowMs: 1_000,

@@ -43,6 +43,21 @@ export function camelizeKeys(value: unknown, depth = 1): unknown {
   return changed ? Object.fromEntries(converted) : value;
 }
 
+/**
+ * Camelizes an envelope's own keys and every member but `response`, which is returned as it came:
+ * a list page's items are camelized one by one when they are validated, so a case the scan skips
+ * by its raw hash (raw-hash.ts) is never walked at all.
+ */
+export function camelizeEnvelope(body: unknown): unknown {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return camelizeKeys(body);
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(body)) {
+    const camelKey = key.charAt(0).toLowerCase() + key.slice(1);
+    out[camelKey] = camelKey === "response" ? member : camelizeKeys(member, 2);
+  }
+  return out;
+}
+
 /** A numeric id; a numeric string is tolerated (form-style serialisers). */
 export const NativeIdSchema = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
 
