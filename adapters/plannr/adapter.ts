@@ -24,6 +24,7 @@ import { DELETE_KIND, encodeDelete, encodeStamp } from "./record-ops.js";
 import { groupOfNativeField, refusalsOf, withoutRefused } from "./refusals.js";
 import { AccountSchema, FieldDefinitionSchema, StatusSchema, type NativeCase } from "./schemas.js";
 import { CREATED_CASE_PATH, encodeCreate, encodeUpdate } from "./writes.js";
+import { PlannrWebhooks } from "./webhooks.js";
 
 export interface PlannrAdapterOptions {
   connection: PlannrConnection;
@@ -107,6 +108,16 @@ export class PlannrAdapter implements CrmAdapter {
       if (error instanceof CaseSyncError && error.code === "CS_FORBIDDEN") return false;
       throw error;
     }
+  }
+
+  /** Requests Plannr says are left in this minute (null until it said): `casesync_plannr_rate_remaining`. */
+  rateRemaining(): number | null {
+    return this.client.rateRemaining();
+  }
+
+  /** Plannr's webhook subscriptions (`case-sync serve`), over this adapter's client, token and limiter. */
+  webhooks(): PlannrWebhooks {
+    return new PlannrWebhooks(this.client);
   }
 
   /** Reads the four reference lists afresh and caches them for decoding and encoding. */

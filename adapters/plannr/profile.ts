@@ -42,6 +42,13 @@ export const ENDPOINTS = {
   listFields: endpoint("GET", "custom-field", true),
   listAccounts: endpoint("GET", "account", true),
   listLogins: endpoint("GET", "logins", true),
+  // The webhook subscriptions of `case-sync serve` (reference "Webhooks (v2)", webhooks.ts). A lost
+  // answer to the create may have made one: the next start finds it by URL instead of sending twice.
+  listWebhooks: { method: "GET", template: "/api/v2/webhook-subscriptions", idempotent: true },
+  createWebhook: { method: "POST", template: "/api/v2/webhook-subscriptions", idempotent: false },
+  getWebhook: { method: "GET", template: "/api/v2/webhook-subscriptions/{uuid}", idempotent: true },
+  updateWebhook: { method: "PUT", template: "/api/v2/webhook-subscriptions/{uuid}", idempotent: true },
+  deleteWebhook: { method: "DELETE", template: "/api/v2/webhook-subscriptions/{uuid}", idempotent: true },
 } as const satisfies Record<string, EndpointSpec>;
 
 export type EndpointName = keyof typeof ENDPOINTS;

@@ -1,7 +1,8 @@
 // `case-sync demo`: the whole product in one narrated run against the built-in sandboxes, with
 // embedded SQLite state. Sandbox → init → check → migrate from Plannr (preview, then for real) →
 // migrate from ONLYOFFICE → edits in both UIs (incl. a conflict and a private ONLYOFFICE case) →
-// sync → resolve → sync → a last sync that writes nothing. Ends with every staged conflict
+// sync → resolve → sync → a last sync that writes nothing → `serve` for one edit in each UI
+// (demo-serve.ts). Ends with every staged conflict
 // resolved, exit 0. Both first copies are migrations, as the README's path says: a sync would stop
 // at the mass-create breaker once ONLYOFFICE's own cases pass its limits (`--cases` 204 and up).
 import { chmodSync, existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
@@ -11,10 +12,10 @@ import type { Logger } from "../core/ports.js";
 import { countWrites, type RunReport } from "../core/report.js";
 import { createSync, type CaseSync } from "../library/create-sync.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../library/options.js";
-import { parseMapping } from "../mapping/load.js";
+import { makePrivateDir, parseMapping, PRIVATE_DIR_MODE, writePrivateFile } from "../library/cli-surface.js";
 import { startSandboxes, type Sandboxes } from "../sandbox/index.js";
 import { discoverMapping } from "../library/discover.js";
-import { makePrivateDir, PRIVATE_DIR_MODE, writePrivateFile } from "../state/private-files.js";
+import { serveAct } from "./demo-serve.js";
 import { renderCheck } from "./output.js";
 
 export interface DemoOptions {
@@ -164,6 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     say(`   ${summary(last)}`);
     const pending = await sync.conflicts.list();
     if (countWrites(last) !== 0 || pending.length > 0 || !resolved) throw new CaseSyncError("CS_INTERNAL", "the demo did not reach a fixpoint");
+    await serveAct(s, sync, say, options.logger, 11);
     say(`Done: ${last.links.total} linked pairs in step. Mapping and state are in ${options.dir}/ (the sandboxes stop now).`);
     return last.exitCode;
   } finally {

@@ -6,6 +6,7 @@ import type { Mapping } from "../core/mapping.js";
 import type { CrmAdapter, StateStore } from "../core/ports.js";
 import type { Reference } from "../core/reference.js";
 import { verifyMapping, type CheckItem } from "../mapping/verify.js";
+import { checkSubscription } from "./webhook-check.js";
 
 export interface CheckReport {
   ok: boolean;
@@ -82,6 +83,8 @@ export async function runCheck(plannr: CrmAdapter, onlyoffice: CrmAdapter, mappi
       items.push({ name: "state identity", ok, severity: "error", detail: ok ? `state ${store.describe()} belongs to this pair` : `state ${store.describe()} belongs to ${stored.plannrAccount} and ${stored.onlyofficePortal}` });
       aborting ||= !ok;
     } else items.push({ name: "state", ok: true, severity: "error", detail: `${store.describe()} (${stored ? "in use" : "new"})` });
+    const subscription = await checkSubscription(plannr, store, plannrRef !== null);
+    if (subscription) items.push(subscription);
   } catch (error) {
     const e = toCaseSyncError(error);
     items.push({ name: "state", ok: false, severity: "error", detail: `${e.code}: ${e.message}` });

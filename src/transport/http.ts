@@ -99,6 +99,8 @@ export interface HttpClient {
   /** Requests sent since the client was made (each retry attempt counts). */
   requestCount(): number;
   limiterWaitMs(): number;
+  /** Requests the server says are left in its rate window (null: no limiter, or not told yet). */
+  rateRemaining(): number | null;
   close(): void;
 }
 
@@ -279,6 +281,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     },
     requestCount: () => count,
     limiterWaitMs: () => limiter?.waitedMs() ?? 0,
+    rateRemaining: () => limiter?.remaining() ?? null,
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

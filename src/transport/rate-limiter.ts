@@ -75,7 +75,11 @@ function parseCount(value: string | null): number | null {
 
 export class RateLimiter {
   private state: LimiterState = initialLimiterState();
+  /** Wall time during which some request waited, up to the start of the current wait. */
   private waited = 0;
+  /** Requests waiting for a slot now, and since when one has been. */
+  private waiting = 0;
+  private waitingSince = 0;
 
   constructor(
     private readonly policy: RateLimitPolicy,
@@ -93,8 +97,14 @@ export class RateLimiter {
         this.state.sentSinceObservation += 1;
         return now;
       }
-      this.waited += delay;
-      await this.clock.sleep(delay);
+      if (this.waiting === 0) this.waitingSince = now;
+      this.waiting += 1;
+      try {
+        await this.clock.sleep(delay);
+      } finally {
+        this.waiting -= 1;
+        if (this.waiting === 0) this.waited += this.clock.now().getTime() - this.waitingSince;
+      }
       const after = this.clock.now().getTime();
       // A server-reported exhaustion is over once we waited it out.
       if (this.state.serverRemaining !== null && after - now >= delay) {
@@ -132,8 +142,17 @@ export class RateLimiter {
     }
   }
 
-  /** Total time spent waiting for slots (for reports and the benchmark). */
+  /** What the server last said is left in its window, less what we sent since (null until it said). */
+  remaining(): number | null {
+    return this.state.serverRemaining === null ? null : Math.max(0, this.state.serverRemaining - this.state.sentSinceObservation);
+  }
+
+  /**
+   * Wall time during which at least one request was held for a slot (for reports and the
+   * benchmark): what the limit cost the run. Concurrent waits count once, so this never exceeds
+   * the time that passed.
+   */
   waitedMs(): number {
-    return this.waited;
+    return this.waited + (this.waiting > 0 ? this.clock.now().getTime() - this.waitingSince : 0);
   }
 }

@@ -21,6 +21,7 @@ const COMMANDS: { args: string[]; mentions: string[] }[] = [
   { args: ["link"], mentions: ["plannr-uuid", "onlyoffice-id"] },
   { args: ["unlink"], mentions: ["plannr-uuid", "Example"] },
   { args: ["history"], mentions: ["--json", "Example"] },
+  { args: ["serve"], mentions: ["--port", "--host", "--public-url", "--no-subscribe", "--scan-interval", "--reconcile-interval", "/livez", "/metrics", "Example", "--wait"] },
   { args: ["sandbox"], mentions: ["--seed", "--cases", "Example"] },
   { args: ["demo"], mentions: ["--seed", "--cases", "Example"] },
 ];

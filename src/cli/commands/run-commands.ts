@@ -3,14 +3,14 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CaseSyncError } from "../../core/errors.js";
 import type { RunReport } from "../../core/report.js";
-import { notCarriedText } from "../../engine/report.js";
+import { notCarriedText, writePrivateFile } from "../../library/cli-surface.js";
 import { wholeNumber } from "../arguments.js";
 import type { Cli, GlobalOptions } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { renderPlan, renderReport } from "../output.js";
 import { CREATED_SINCE_FORMAT, isIsoDateOrTimestamp, SavedPlanSchema, type SavedPlan } from "../../library/options.js";
-import { writePrivateFile } from "../../state/private-files.js";
 import { interruptible, watchStopper } from "../signals.js";
+import { untilUnlocked } from "../lock-wait.js";
 import { askYesNo, CONFIRM_ABOVE, mayAsk, mustAsk } from "../confirm.js";
 
 /**
@@ -110,11 +110,12 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
     .option("--allow-create-after-rebuild", "after the state was rebuilt from the link stamps, copy the unlinked cases that existed then (check them first: some may be partners of deleted cases)")
     .option("--plan <file>", "apply exactly the plan saved by `case-sync plan --out`; refuse (exit 4) if a case moved since")
     .option("--max-run-time <duration>", "stop the run after this long (exit 4; the next run resumes): 30m, 2h", "2h")
+    .option("--wait", "when another run holds the lock (e.g. case-sync serve applying a change), wait for it instead of exiting 5")
     .addHelpText(
       "after",
       `\nExamples:\n  case-sync sync --dry-run          # look first\n  case-sync sync                    # from cron: exit 0 ok, 3 look at the report, 4 alert, 5 skipped (locked)\n  case-sync sync --json >> reports.jsonl   # one JSON line per run\n  case-sync sync --watch --interval 10m\n\nNot carried: ${notCarriedText()}.`,
     )
-    .action(async (options: { dryRun?: boolean; json?: boolean; watch?: boolean; interval?: string; allowMassDelete?: boolean; allowMassCreate?: boolean; allowCreateAfterRebuild?: boolean; plan?: string; maxRunTime: string }, command: Command) => {
+    .action(async (options: { dryRun?: boolean; json?: boolean; watch?: boolean; interval?: string; allowMassDelete?: boolean; allowMassCreate?: boolean; allowCreateAfterRebuild?: boolean; plan?: string; maxRunTime: string; wait?: boolean }, command: Command) => {
       if (options.interval !== undefined && !options.watch) throw new CaseSyncError("CS_USAGE", `--interval goes with --watch (case-sync sync --watch --interval ${options.interval}); without --watch, sync runs once`);
       const c = cli();
       const interval = options.interval ?? "5m";
@@ -128,7 +129,12 @@ export function registerRunCommands(program: Command, cli: () => Cli, done: (cod
       try {
         for (;;) {
           const report = await interruptible((signal) =>
-            sync.sync({ dryRun: options.dryRun ?? false, allowMassDelete: options.allowMassDelete ?? false, allowMassCreate: options.allowMassCreate ?? false, allowCreateAfterRebuild: options.allowCreateAfterRebuild ?? false, maxRunTimeMs, signal, ...(saved === undefined ? {} : { plan: saved }) }),
+            untilUnlocked(
+              () => sync.sync({ dryRun: options.dryRun ?? false, allowMassDelete: options.allowMassDelete ?? false, allowMassCreate: options.allowMassCreate ?? false, allowCreateAfterRebuild: options.allowCreateAfterRebuild ?? false, maxRunTimeMs, signal, ...(saved === undefined ? {} : { plan: saved }) }),
+              options.wait ?? false,
+              signal,
+              (ms) => c.say(`another run holds the lock; trying again in ${Math.round(ms / 1000)}s (--wait)`),
+            ),
           );
           display.stop();
           const code = report.exitCode;
