@@ -185,8 +185,9 @@ export function decodeCase(native: NativeCase, ctx: DecodeContext): CaseRecord {
     isPrivate: native.isPrivate,
     accessList: pool.internAll(native.accessList),
     memberIds: native.members.map((m) => m.id),
-    // Short values repeat (select options, flags, amounts): one instance each.
-    fieldValues: Object.fromEntries(Object.entries(fieldValues).map(([k, v]) => [k, v.length <= 40 ? pool.intern(v) : v])),
+    // Short values repeat (select options, flags, amounts): one instance each. Not the link stamp:
+    // one uuid per case, so pooling it would keep every stamp of the book for the pool's lifetime.
+    fieldValues: Object.fromEntries(Object.entries(fieldValues).map(([k, v]) => [k, v.length <= 40 && k !== String(mapping.onlyoffice.linkField) ? pool.intern(v) : v])),
   };
   return {
     side: "onlyoffice",

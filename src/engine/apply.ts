@@ -2,18 +2,22 @@
 // Each pair's writes go one request at a time so that success is known per field group; the new
 // base and the audit of a pair are committed together. Creates are journalled before the request
 // (invariant 6); a create whose outcome is unknown stays pending and is reconciled on the next run.
-import pLimit from "p-limit";
+// Work is pulled a few items at a time (never all queued at once); a migration's copies are made
+// as its source is read again (copies.ts); each write is kept as the report names it (ChangeLog).
 import { randomUUID } from "node:crypto";
 import { groupValue, withGroupValue, type Case } from "../core/case.js";
 import { ABORTING_CODES, CaseSyncError, toCaseSyncError, type Side } from "../core/errors.js";
 import type { Clock, CrmAdapter, Logger, Progress } from "../core/ports.js";
-import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
+import type { CaseRecord, RecordIssue, ScanItem, WriteOp } from "../core/records.js";
 import type { AuditEntry, JournalEntry, Link, StateStore, WriteCommit } from "../core/state.js";
+import { ChangeLog } from "./change-log.js";
+import { copyAsRead } from "./copies.js";
 import { nextBase, type NextBase } from "./diff.js";
 import type { Pairing } from "./links.js";
-import { baseHashOf, conflictFindings, encodePair, type ConflictFinding, type CreateWork, type DeleteWork, type PairWork } from "./plan.js";
-import { summarize } from "./snapshot.js";
+import { baseHashOf, conflictFindings, encodePair, hasChanges } from "./plan.js";
+import { summarize, type RecordSummary } from "./snapshot.js";
 import { auditValue, groupEquals, viewValue, type ViewScope } from "./view.js";
+import type { ConflictFinding, CreateWork, DeleteWork, PairWork, Plan } from "./work.js";
 
 export interface ApplyContext {
   runId: string;
@@ -31,13 +35,20 @@ export interface ApplyContext {
   signal?: AbortSignal | undefined;
 }
 
+/** How a migration's streamed copies are made (`Plan.streamed`): the source read again, and each record's copy. */
+export interface CopySource {
+  scan: () => AsyncIterable<ScanItem>;
+  /** The copy of one record as read again, or why it is not made. */
+  build: (record: RecordSummary) => CreateWork | RecordIssue;
+}
+
 export interface ApplyResult {
-  applied: WriteOp[];
+  /** Every write made, with its record's partner (for the report). */
+  changes: ChangeLog;
   issues: RecordIssue[];
   abort: CaseSyncError | null;
   linksAdded: number;
   linksRemoved: number;
-  created: { side: Side; id: string; sourceId: string }[];
   /** Conflicts found when a record that moved since the snapshot was re-read and re-planned. */
   conflicts: ConflictFinding[];
 }
@@ -46,7 +57,7 @@ export interface ApplyResult {
 const UNKNOWN_OUTCOME = new Set(["CS_TIMEOUT", "CS_NETWORK", "CS_UPSTREAM", "CS_SCHEMA", "CS_INTERNAL"]);
 
 export class Applier {
-  private readonly result: ApplyResult = { applied: [], issues: [], abort: null, linksAdded: 0, linksRemoved: 0, created: [], conflicts: [] };
+  private readonly result: ApplyResult = { changes: new ChangeLog(), issues: [], abort: null, linksAdded: 0, linksRemoved: 0, conflicts: [] };
   private done = 0;
 
   constructor(private readonly ctx: ApplyContext) {}
@@ -110,7 +121,7 @@ export class Applier {
           this.result.issues.push({ ...issue, severity: "error", side, record: issue.record ?? id });
         }
         refused.forEach((g) => failed.add(g));
-        this.result.applied.push(op);
+        this.result.changes.add(op, partner);
         audit.push(...this.audit({ ...op, groups: op.groups.filter((g) => !refused.has(g)) }, partner, before, after));
       } catch (error) {
         op.groups.forEach((g) => failed.add(g));
@@ -123,14 +134,17 @@ export class Applier {
   /**
    * Invariant 4 and the write window: a record whose planned requests can overwrite a person's
    * edit (an ONLYOFFICE PUT resends whole values; a Plannr PUT sets the groups it carries) is read
-   * again right before them, and the pair is re-planned if it moved since the snapshot. Null: the
-   * record vanished, or the read failed (reported); the pair waits for the next run.
+   * again right before them, and the pair is re-planned if it moved since the snapshot. A side held
+   * thin (settled: no carry) with changes to write is read here too, and its writes encoded from
+   * that read. Null: the record vanished, or the read failed (reported); the pair waits for the
+   * next run.
    */
   private async guard(original: PairWork): Promise<PairWork | null> {
     let work = original;
     for (const side of ["plannr", "onlyoffice"] as const) {
       const ops = side === "plannr" ? work.opsPlannr : work.opsOnlyoffice;
-      if (!ops.some((op) => op.rereadFirst === true)) continue;
+      const unread = work.thin.includes(side) && hasChanges(side === "plannr" ? work.decision.changesPlannr : work.decision.changesOnlyoffice);
+      if (!unread && !ops.some((op) => op.rereadFirst === true)) continue;
       const id = side === "plannr" ? work.plannrId : work.onlyofficeId;
       let fresh: CaseRecord | null;
       try {
@@ -144,8 +158,8 @@ export class Applier {
         return null;
       }
       const seen = side === "plannr" ? work.plannrRecord : work.onlyofficeRecord;
-      // A record kept small in the snapshot has no version: re-planning is pure and cheap.
-      if (seen.version !== "" && fresh.version === seen.version) continue;
+      // A record held thin has no version: re-planning is pure and cheap.
+      if (!unread && seen.version !== "" && fresh.version === seen.version) continue;
       const refined = side === "onlyoffice" ? this.ctx.refine(fresh) : fresh;
       const frozen = new Set(summarize(refined, this.ctx.scope, true).frozen);
       const input =
@@ -154,7 +168,8 @@ export class Applier {
           : { ...work.input, onlyoffice: refined.case, frozenOnlyoffice: frozen };
       const resolved = work.resolvedConflicts;
       const conflicted = new Set<string>(work.decision.groups.filter((g) => g.conflict !== undefined).map((g) => g.group));
-      work = encodePair(this.ctx, work, input, side === "plannr" ? refined : work.plannrRecord, side === "onlyoffice" ? refined : work.onlyofficeRecord);
+      const thin = work.thin.filter((s) => s !== side);
+      work = encodePair(this.ctx, work, input, side === "plannr" ? refined : work.plannrRecord, side === "onlyoffice" ? refined : work.onlyofficeRecord, thin);
       work.resolvedConflicts.push(...resolved);
       // A person's edit that raced the run is news: a group now in conflict is queued like any other.
       this.result.conflicts.push(...conflictFindings(work, []).filter((f) => !conflicted.has(f.group)));
@@ -238,7 +253,6 @@ export class Applier {
       this.tick(total);
       return;
     }
-    this.result.created.push({ side: work.to, id: created.id, sourceId: work.sourceId });
     // Every step of a create that failed (a close, a member add) is a record error, and the base is
     // what the new record really holds: the next sync then finishes the step instead of reading
     // the half-made copy as a person's edit.
@@ -248,7 +262,7 @@ export class Applier {
     const plannrId = work.to === "plannr" ? created.id : work.sourceId;
     const onlyofficeId = work.to === "onlyoffice" ? created.id : work.sourceId;
     const createOp: WriteOp = work.ops[0] ?? { side: work.to, record: null, kind: "case.create", method: "POST", path: "", groups: [], body: undefined, summary: "create" };
-    this.result.applied.push(...work.ops.map((op) => ({ ...op, record: created.id })));
+    for (const op of work.ops) this.result.changes.add({ ...op, record: created.id }, work.sourceId);
     const audit = this.audit({ ...createOp, record: created.id, groups: createOp.groups.length > 0 ? createOp.groups : ["title"] }, work.sourceId, null, base);
     await this.ctx.store.commit({
       upsertLink: this.link(plannrId, onlyofficeId, null, { base, groups: scope.settings.groups.map((g) => g.signature).sort() }, "create"),
@@ -272,7 +286,7 @@ export class Applier {
     try {
       const op = this.ctx.adapters.onlyoffice.encodeStamp(onlyofficeId, plannrId);
       await this.ctx.adapters.onlyoffice.applyWrites(onlyofficeId, [op]);
-      this.result.applied.push(op);
+      this.result.changes.add(op, plannrId);
       const entry: AuditEntry = { runId: this.ctx.runId, side: "onlyoffice", record: onlyofficeId, partner: plannrId, operation: "stamp", group: "link", before: null, after: plannrId, at: this.now() };
       await this.ctx.store.commit({ audit: [entry] });
     } catch (error) {
@@ -296,7 +310,7 @@ export class Applier {
     }
     const partner = survivor === "plannr" ? work.onlyofficeId : work.plannrId;
     for (const op of work.ops) {
-      this.result.applied.push(op);
+      this.result.changes.add(op, partner);
       audit.push(...this.audit(op, partner, null, null));
     }
     audit.push({ runId: this.ctx.runId, side: work.vanished, record: partner, partner: survivorId, operation: `link.${work.action}`, group: "link", before: survivorId, after: null, at: this.now() });
@@ -308,17 +322,40 @@ export class Applier {
     this.tick(total);
   }
 
-  async run(plan: { updates: PairWork[]; creates: CreateWork[]; deletes: DeleteWork[] }, stampRepairs: Pairing["stampRepairs"], deleteResolutions: ReadonlyMap<string, string[]>): Promise<ApplyResult> {
-    const total = plan.updates.length + plan.creates.length + plan.deletes.length;
-    const limit = pLimit(this.ctx.concurrency);
-    await Promise.all(plan.updates.map((work) => limit(() => this.applyPair(work, total))));
-    await Promise.all(stampRepairs.map((r) => limit(() => this.stamp(r.onlyofficeId, r.plannrId))));
+  async run(plan: Pick<Plan, "updates" | "creates" | "deletes" | "streamed">, stampRepairs: Pairing["stampRepairs"], deleteResolutions: ReadonlyMap<string, string[]>, copies?: CopySource): Promise<ApplyResult> {
+    const total = plan.updates.length + plan.creates.length + (plan.streamed?.ids.size ?? 0) + plan.deletes.length;
+    await this.pool(plan.updates, (work) => this.applyPair(work, total));
+    await this.pool(stampRepairs, (r) => this.stamp(r.onlyofficeId, r.plannrId));
     // ONLYOFFICE creates run in parallel; Plannr creates one at a time, so at most one is in doubt.
-    await Promise.all(plan.creates.filter((c) => c.to === "onlyoffice").map((work) => limit(() => this.applyCreate(work, total))));
+    await this.pool(plan.creates.filter((c) => c.to === "onlyoffice"), (work) => this.applyCreate(work, total));
     for (const work of plan.creates.filter((c) => c.to === "plannr")) await this.applyCreate(work, total);
+    if (plan.streamed !== undefined && copies !== undefined && !this.stopped()) {
+      const streamed = plan.streamed;
+      await copyAsRead({
+        ids: streamed.ids,
+        side: streamed.from,
+        scan: copies.scan(),
+        refine: streamed.from === "onlyoffice" ? this.ctx.refine : (record) => record,
+        scope: this.ctx.scope,
+        build: copies.build,
+        copy: (work) => this.applyCreate(work, total),
+        concurrency: streamed.to === "onlyoffice" ? this.ctx.concurrency : 1,
+        stopped: () => this.stopped(),
+        report: (issue) => this.result.issues.push(issue),
+      });
+    }
     for (const work of plan.deletes) await this.applyDelete(work, deleteResolutions.get(work.plannrId) ?? [], total);
     this.stopped();
     return this.result;
+  }
+
+  /** Runs `task` on each item, at most `concurrency` at a time, taking the next item only when a slot frees. */
+  private async pool<T>(items: Iterable<T>, task: (item: T) => Promise<void>): Promise<void> {
+    const next = items[Symbol.iterator]();
+    const worker = async (): Promise<void> => {
+      for (let item = next.next(); item.done !== true; item = next.next()) await task(item.value);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.ctx.concurrency) }, worker));
   }
 }
 

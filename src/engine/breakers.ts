@@ -5,7 +5,7 @@
 import type { Side } from "../core/errors.js";
 import type { Mapping } from "../core/mapping.js";
 import { groupValue } from "../core/case.js";
-import type { Plan } from "./plan.js";
+import type { Plan } from "./work.js";
 
 function isEmpty(value: unknown): boolean {
   return value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0);

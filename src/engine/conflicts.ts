@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { ConflictReport } from "../core/report.js";
 import type { Conflict, StateStore } from "../core/state.js";
 import type { Pairing } from "./links.js";
-import type { ConflictFinding } from "./plan.js";
+import type { ConflictFinding } from "./work.js";
 
 /** The conflict that asks a person about an uncertain copy is named after its journal entry. */
 export function copyConflictId(journalId: string): string {

@@ -5,9 +5,9 @@
 import type { Case } from "../core/case.js";
 import type { Side } from "../core/errors.js";
 import type { Link, Tombstone } from "../core/state.js";
-import { toRecord, type DeleteWork, type Plan, type PlanContext } from "./plan.js";
 import { deletedMark } from "./links.js";
-import type { RecordSummary } from "./snapshot.js";
+import { recordOf, type RecordSummary } from "./snapshot.js";
+import type { DeleteWork, Plan, PlanContext } from "./work.js";
 
 export function planVanished(ctx: PlanContext, link: Link, p: RecordSummary | undefined, o: RecordSummary | undefined, plan: Plan): void {
   const pGone = !p && !ctx.plannr.invalid.has(link.plannrId);
@@ -61,9 +61,14 @@ export function planVanished(ctx: PlanContext, link: Link, p: RecordSummary | un
   // close: the survivor is closed with the mapping's closed status, then unlinked and remembered.
   const current = survivor.case ?? link.base;
   if (current === null) return;
+  if (survivor.thin) {
+    // The run reads a thin survivor before planning a close (run.ts); this one could not be read.
+    plan.issues.push({ severity: "error", side: survivorSide, record: survivorId, field: "status", code: "CS_UPSTREAM", message: `not closed this run: its partner was deleted in ${vanished}, but the case could not be read again; the next run closes it` });
+    return;
+  }
   const closedStatus = ctx.scope.directory.statuses.defaultFor(true);
   const target: Case = { ...current, status: { closed: true, statusName: closedStatus?.name ?? current.status.statusName } };
-  const result = adapter.encodeWrites({ record: toRecord(survivor, current), target, changes: { set: ["status"] } });
+  const result = adapter.encodeWrites({ record: recordOf(survivor, current), target, changes: { set: ["status"] } });
   plan.issues.push(...result.issues);
   plan.deletes.push({ ...base, action: "close", vanished, ops: result.ops, tombstone: { ...tombstone, reason: `${vanished} case deleted; partner closed (delete policy: close)` } });
 }

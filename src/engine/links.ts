@@ -27,9 +27,44 @@ export interface JournalSettlement {
   createdId: string | null;
 }
 
+/** A linked pair: by a stored link, or by a link this pairing found. */
+export interface Pair {
+  link: Link | null;
+  plannrId: string;
+  onlyofficeId: string;
+  newLink: NewLink | null;
+}
+
+/**
+ * The pairs of a run: every stored link, then the new ones. Each pair is made as it is walked, so
+ * a 100,000-link sync holds no pair object per link (SPEC §8); `filter` leaves pairs out.
+ */
+export class PairList implements Iterable<Pair> {
+  constructor(
+    private readonly links: readonly Link[],
+    private readonly added: readonly NewLink[],
+    private readonly keep: (pair: Pair) => boolean = () => true,
+  ) {}
+
+  *[Symbol.iterator](): Iterator<Pair> {
+    for (const link of this.links) {
+      const pair: Pair = { link, plannrId: link.plannrId, onlyofficeId: link.onlyofficeId, newLink: null };
+      if (this.keep(pair)) yield pair;
+    }
+    for (const newLink of this.added) {
+      const pair: Pair = { link: null, plannrId: newLink.plannrId, onlyofficeId: newLink.onlyofficeId, newLink };
+      if (this.keep(pair)) yield pair;
+    }
+  }
+
+  filter(keep: (pair: Pair) => boolean): PairList {
+    return new PairList(this.links, this.added, (pair) => this.keep(pair) && keep(pair));
+  }
+}
+
 export interface Pairing {
-  /** Existing links plus the new ones, with what each side's scan holds for them. */
-  pairs: { link: Link | null; plannrId: string; onlyofficeId: string; newLink: NewLink | null }[];
+  /** Existing links plus the new ones (read as the plan walks them: `links` may get their bases loaded first). */
+  pairs: PairList;
   newLinks: NewLink[];
   unlinkedPlannr: RecordSummary[];
   unlinkedOnlyoffice: RecordSummary[];
@@ -86,32 +121,56 @@ export interface PairingInput {
   matchExisting: boolean;
   /** Journal entries a person declared abandoned (none of the candidates is the copy). */
   abandoned: ReadonlySet<string>;
+  /** `links` by either id, when the caller holds them so already (a 100,000-link sync builds that once). */
+  index?: LinkLookup;
 }
 
 function warn(side: Side | null, record: string | null, code: RecordIssue["code"], message: string): RecordIssue {
   return { severity: "warning", side: side ?? "onlyoffice", record, field: "link", code, message };
 }
 
+/** The store's links by either id. */
+export interface LinkLookup {
+  byPlannr(id: string): Link | undefined;
+  byOnlyoffice(id: string): Link | undefined;
+}
+
+function lookup(links: readonly Link[]): LinkLookup {
+  const byPlannr = new Map(links.map((l) => [l.plannrId, l]));
+  const byOnlyoffice = new Map(links.map((l) => [l.onlyofficeId, l]));
+  return { byPlannr: (id) => byPlannr.get(id), byOnlyoffice: (id) => byOnlyoffice.get(id) };
+}
+
+/** Whether a record is linked (by the store or by this pairing). */
+interface Linked {
+  has(id: string): boolean;
+}
+
 export function pairRecords(input: PairingInput): Pairing {
   const { plannr, onlyoffice } = input;
-  const byPlannr = new Map(input.links.map((l) => [l.plannrId, l]));
-  const byOnlyoffice = new Map(input.links.map((l) => [l.onlyofficeId, l]));
+  const stored = input.index ?? lookup(input.links);
   const issues: RecordIssue[] = [];
   const newLinks: NewLink[] = [];
   const blocked = new Set<string>();
   const settlements: JournalSettlement[] = [];
   const uncertain: Pairing["uncertain"] = [];
-  const linkedP = new Set(byPlannr.keys());
-  const linkedO = new Set(byOnlyoffice.keys());
+  // Linked: by the store, or by this pairing (kept apart, so the store's links are not copied).
+  const addedP = new Set<string>();
+  const addedO = new Set<string>();
+  const linkedP: Linked = { has: (id) => stored.byPlannr(id) !== undefined || addedP.has(id) };
+  const linkedO: Linked = { has: (id) => stored.byOnlyoffice(id) !== undefined || addedO.has(id) };
   const addLink = (link: NewLink) => {
     newLinks.push(link);
-    linkedP.add(link.plannrId);
-    linkedO.add(link.onlyofficeId);
+    addedP.add(link.plannrId);
+    addedO.add(link.onlyofficeId);
   };
 
-  // 1. Stamps on ONLYOFFICE records (the durable half of every link).
-  const stamped = new Map<string, string[]>();
-  for (const record of onlyoffice.records.values()) {
+  // 1. Stamps on ONLYOFFICE records (the durable half of every link). A stamp that only repeats
+  // its record's own link says nothing new; the uuids any other stamp names are looked at with
+  // every record that carries them.
+  const telling = new Set<string>();
+  // A record held thin is settled: its stamp is its link's (see snapshot.ts).
+  for (const record of onlyoffice.records.held()) {
     if (record.stamp === null) continue;
     if (isDeletedMark(record.stamp)) {
       // Its Plannr partner was deleted (delete policy ignore): never linked or copied again, even
@@ -119,14 +178,21 @@ export function pairRecords(input: PairingInput): Pairing {
       if (!linkedO.has(record.id)) blocked.add(record.id);
       continue;
     }
-    const list = stamped.get(record.stamp) ?? [];
-    list.push(record.id);
-    stamped.set(record.stamp, list);
+    if (stored.byOnlyoffice(record.id)?.plannrId !== record.stamp) telling.add(record.stamp);
+  }
+  const stamped = new Map<string, string[]>();
+  if (telling.size > 0) {
+    for (const record of onlyoffice.records.held()) {
+      if (record.stamp === null || !telling.has(record.stamp)) continue;
+      const list = stamped.get(record.stamp) ?? [];
+      list.push(record.id);
+      stamped.set(record.stamp, list);
+    }
   }
   for (const [plannrId, ids] of stamped) {
     const unlinked = ids.filter((id) => !linkedO.has(id));
     for (const id of ids) {
-      const link = byOnlyoffice.get(id);
+      const link = stored.byOnlyoffice(id);
       if (link && link.plannrId !== plannrId) {
         issues.push(warn("onlyoffice", id, "CS_STATE", `ONLYOFFICE case ${id} carries Plannr uuid ${plannrId} but is linked to ${link.plannrId}; left as it is (use case-sync link to change it)`));
       }
@@ -153,7 +219,7 @@ export function pairRecords(input: PairingInput): Pairing {
   // been created around the time of the entry (the request's own lifetime plus clock skew).
   for (const entry of input.journal) {
     const sourceSide: Side = entry.side === "onlyoffice" ? "plannr" : "onlyoffice";
-    const partner = findLinkPartner(entry.sourceId, sourceSide, sourceSide === "plannr" ? byPlannr : byOnlyoffice, newLinks);
+    const partner = findLinkPartner(entry.sourceId, sourceSide, (id) => (sourceSide === "plannr" ? stored.byPlannr(id) : stored.byOnlyoffice(id)), newLinks);
     if (partner !== null) {
       // Adopted by its stamp this run: it is our copy, finished or not (e.g. created, never closed).
       const adopted = newLinks.find((l) => (sourceSide === "plannr" ? l.plannrId : l.onlyofficeId) === entry.sourceId);
@@ -165,7 +231,7 @@ export function pairRecords(input: PairingInput): Pairing {
     const linked = entry.side === "onlyoffice" ? linkedO : linkedP;
     const started = Date.parse(entry.startedAt);
     const inWindow = (r: RecordSummary) => r.createdAt === null || Math.abs(Date.parse(r.createdAt) - started) <= CLOCK_SKEW_MS;
-    const nearby = [...destination.records.values()].filter((r) => !linked.has(r.id) && r.case !== null && inWindow(r));
+    const nearby = [...destination.records.held()].filter((r) => !linked.has(r.id) && r.case !== null && inWindow(r));
     const wanted = fingerprintKey(entry.fingerprint.title, entry.fingerprint.participants);
     const exact = nearby.filter((r) => r.case !== null && caseFingerprint(input.scope, r.case) === wanted);
     // Edited since (renamed, or a participant changed): still a possible match, so never re-created.
@@ -199,10 +265,8 @@ export function pairRecords(input: PairingInput): Pairing {
   if (input.matchExisting) matchExisting(input, linkedP, linkedO, blocked, addLink, issues);
 
   // 4. Stamp repairs for linked pairs whose ONLYOFFICE record lacks the stamp.
-  const pairs: Pairing["pairs"] = [];
+  const pairs = new PairList(input.links, newLinks);
   const stampRepairs: Pairing["stampRepairs"] = [];
-  for (const link of input.links) pairs.push({ link, plannrId: link.plannrId, onlyofficeId: link.onlyofficeId, newLink: null });
-  for (const link of newLinks) pairs.push({ link: null, plannrId: link.plannrId, onlyofficeId: link.onlyofficeId, newLink: link });
   for (const pair of pairs) {
     const record = onlyoffice.records.get(pair.onlyofficeId);
     if (record && record.stamp === null) stampRepairs.push({ onlyofficeId: pair.onlyofficeId, plannrId: pair.plannrId });
@@ -214,8 +278,8 @@ export function pairRecords(input: PairingInput): Pairing {
   return {
     pairs,
     newLinks,
-    unlinkedPlannr: [...plannr.records.values()].filter((r) => !linkedP.has(r.id) && keep(r)),
-    unlinkedOnlyoffice: [...onlyoffice.records.values()].filter((r) => !linkedO.has(r.id) && keep(r)),
+    unlinkedPlannr: [...plannr.records.held()].filter((r) => !linkedP.has(r.id) && keep(r)),
+    unlinkedOnlyoffice: [...onlyoffice.records.held()].filter((r) => !linkedO.has(r.id) && keep(r)),
     stampRepairs,
     settlements,
     uncertain,
@@ -231,8 +295,8 @@ function partialMatch(scope: ViewScope, c: Case, entry: JournalEntry): boolean {
   return sameTitle || sameParticipants;
 }
 
-function findLinkPartner(sourceId: string, sourceSide: Side, existing: Map<string, Link>, added: readonly NewLink[]): string | null {
-  const link = existing.get(sourceId);
+function findLinkPartner(sourceId: string, sourceSide: Side, existing: (id: string) => Link | undefined, added: readonly NewLink[]): string | null {
+  const link = existing(sourceId);
   if (link) return sourceSide === "plannr" ? link.onlyofficeId : link.plannrId;
   const fresh = added.find((l) => (sourceSide === "plannr" ? l.plannrId : l.onlyofficeId) === sourceId);
   if (!fresh) return null;
@@ -241,15 +305,15 @@ function findLinkPartner(sourceId: string, sourceSide: Side, existing: Map<strin
 
 function matchExisting(
   input: PairingInput,
-  linkedP: Set<string>,
-  linkedO: Set<string>,
+  linkedP: Linked,
+  linkedO: Linked,
   blocked: Set<string>,
   addLink: (link: NewLink) => void,
   issues: RecordIssue[],
 ): void {
-  const group = (snapshot: Snapshot, linked: Set<string>) => {
+  const group = (snapshot: Snapshot, linked: Linked) => {
     const map = new Map<string, string[]>();
-    for (const r of snapshot.records.values()) {
+    for (const r of snapshot.records.held()) {
       if (linked.has(r.id) || blocked.has(r.id) || r.case === null) continue;
       const key = caseFingerprint(input.scope, r.case);
       map.set(key, [...(map.get(key) ?? []), r.id]);

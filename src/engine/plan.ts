@@ -1,124 +1,30 @@
 // Plan as data (SPEC §4.10): from two snapshots, the links and the store's pending work, the
 // ordered write operations a sync would make. The same snapshots always give the same plan; the
-// only reads it makes are confirmations that a vanished case is really gone (invariant 7).
+// only reads it makes are confirmations that a vanished case is really gone (invariant 7). A
+// migration's copies of records held without their case are planned as ids (`Plan.streamed`).
 import { emptyCase, groupValue, withGroupValue, type Case, type FieldGroup } from "../core/case.js";
 import { sameContent } from "../core/hash.js";
 import type { Side } from "../core/errors.js";
-import type { CrmAdapter } from "../core/ports.js";
 import type { CaseRecord, ChangeSet, RecordIssue, WriteOp } from "../core/records.js";
-import type { Conflict, Link, Tombstone } from "../core/state.js";
+import type { Conflict, Link } from "../core/state.js";
 import { createsFrom, groupsWithoutBase } from "./context.js";
 import { planVanished } from "./deletes.js";
 import { decidePair, type Decision, type PairDecision, type PairInput } from "./diff.js";
-import type { NewLink, Pairing } from "./links.js";
-import type { RecordSummary, Snapshot } from "./snapshot.js";
+import type { NewLink, Pair } from "./links.js";
+import { recordOf, type RecordSummary } from "./snapshot.js";
 import { groupEquals, viewHash, viewValue, type ViewScope } from "./view.js";
+import type { ConflictFinding, CreateWork, Plan, PairWork, PlanContext } from "./work.js";
+
+export type { ConflictFinding, CreateWork, DeleteAction, DeleteWork, PairWork, Plan, PlanContext, StreamedCopies } from "./work.js";
 
 /** Stands for the uuid of a Plannr case not created yet, in planned stamp writes. */
 export const NEW_PLANNR_ID = "{new Plannr uuid}";
-
-export interface PairWork {
-  plannrId: string;
-  onlyofficeId: string;
-  link: Link | null;
-  newLink: NewLink | null;
-  input: PairInput;
-  decision: PairDecision;
-  plannrRecord: CaseRecord;
-  onlyofficeRecord: CaseRecord;
-  opsPlannr: WriteOp[];
-  opsOnlyoffice: WriteOp[];
-  issues: RecordIssue[];
-  /** Pending conflicts of this pair that this run settles or finds settled. */
-  resolvedConflicts: string[];
-}
-
-export interface CreateWork {
-  from: Side;
-  /** The side written to. */
-  to: Side;
-  sourceId: string;
-  target: Case;
-  ops: WriteOp[];
-  issues: RecordIssue[];
-  /** Migration: the source's created time, for the mapping's created-at field. */
-  createdAt: string | null;
-  /** Writes that bring the source in line with what was created (e.g. its status field gets the name). */
-  sourceOps: WriteOp[];
-}
-
-export type DeleteAction = "delete" | "close" | "unlink" | "drop-link";
-
-export interface DeleteWork {
-  action: DeleteAction;
-  /** Where the case vanished. */
-  vanished: Side;
-  plannrId: string;
-  onlyofficeId: string;
-  /** Writes on the surviving side (delete or close). */
-  ops: WriteOp[];
-  tombstone: Tombstone | null;
-  title: string;
-}
-
-export interface ConflictFinding {
-  /** A fixed id for conflicts that have one (an uncertain copy is named after its journal entry). */
-  id?: string;
-  plannrId: string;
-  onlyofficeId: string;
-  group: string;
-  base: unknown;
-  plannr: unknown;
-  onlyoffice: unknown;
-  reason: string;
-  /** `settled`: a policy decided it this run; otherwise it waits for a person. */
-  settled: "plannr" | "onlyoffice" | null;
-  /** The pending conflict this one updates, if any. */
-  existing: Conflict | null;
-}
-
-export interface Plan {
-  updates: PairWork[];
-  creates: CreateWork[];
-  deletes: DeleteWork[];
-  conflicts: ConflictFinding[];
-  issues: RecordIssue[];
-  /** Links that only need to be stored (new links whose pair needs no write). */
-  unchanged: number;
-}
-
-export interface PlanContext {
-  scope: ViewScope;
-  adapters: { plannr: CrmAdapter; onlyoffice: CrmAdapter };
-  plannr: Snapshot;
-  onlyoffice: Snapshot;
-  pairing: Pairing;
-  pendingConflicts: ReadonlyMap<string, Conflict[]>;
-  previousScanAt: string | null;
-  /** Groups newly compared this run (not in the last run's mapping): first contact for them. */
-  freshGroups: ReadonlySet<string>;
-  mode: { kind: "sync" } | { kind: "migrate"; from: Side; limit: number | null; onlyOpen: boolean; createdSince: string | null };
-  now: Date;
-}
-
-export function toRecord(summary: RecordSummary, fallback: Case): CaseRecord {
-  return {
-    side: summary.side,
-    id: summary.id,
-    case: summary.case ?? fallback,
-    stamp: summary.stamp,
-    updatedAt: summary.updatedAt,
-    version: summary.version,
-    carry: summary.carry,
-    issues: [...summary.errors],
-  };
-}
 
 function recordIssue(side: Side, record: string | null, field: string | null, code: RecordIssue["code"], message: string): RecordIssue {
   return { severity: "error", side, record, field, code, message };
 }
 
-function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan): void {
+function planPair(ctx: PlanContext, pair: Pair, plan: Plan): void {
   const p = ctx.plannr.records.get(pair.plannrId);
   const o = ctx.onlyoffice.records.get(pair.onlyofficeId);
   const link = pair.link;
@@ -154,7 +60,8 @@ function planPair(ctx: PlanContext, pair: Pairing["pairs"][number], plan: Plan):
     previousScanAt: ctx.previousScanAt,
     decisions,
   };
-  const work = encodePair(ctx, pair, input, toRecord(p, plannrCase), toRecord(o, onlyofficeCase));
+  const thin = [p, o].filter((r) => r.thin).map((r) => r.side);
+  const work = encodePair(ctx, pair, input, recordOf(p, plannrCase), recordOf(o, onlyofficeCase), thin);
   plan.conflicts.push(...conflictFindings(work, conflicts));
   const mustStore = link === null || link.base === null || work.opsPlannr.length + work.opsOnlyoffice.length > 0 || work.resolvedConflicts.length > 0;
   const hashChanged = link !== null && (p.hash !== link.baseHashPlannr || o.hash !== link.baseHashOnlyoffice);
@@ -238,52 +145,62 @@ export function conflictFindings(work: PairWork, pending: readonly Conflict[]): 
   return findings;
 }
 
-/** Decide one pair and encode its writes on both sides (also used to re-plan after a re-read). */
+/** Whether a decision changes anything on one side. */
+export function hasChanges(changes: PairDecision["changesPlannr"]): boolean {
+  return changes.set.length > 0 || changes.participants !== undefined || changes.assignees !== undefined;
+}
+
+/**
+ * Decide one pair and encode its writes on both sides (also used to re-plan after a re-read). A
+ * side in `thin` has no carry to encode from: its writes wait for the read before them.
+ */
 export function encodePair(
   ctx: Pick<PlanContext, "scope" | "adapters">,
   pair: { plannrId: string; onlyofficeId: string; link: Link | null; newLink: NewLink | null },
   input: PairInput,
   plannrRecord: CaseRecord,
   onlyofficeRecord: CaseRecord,
+  thin: readonly Side[] = [],
 ): PairWork {
   const decision = decidePair(ctx.scope, input);
   const people = ctx.scope.directory.people();
   const issues: RecordIssue[] = [...plannrRecord.issues, ...onlyofficeRecord.issues];
   const encode = (side: Side, record: CaseRecord, target: Case, changes: PairDecision["changesPlannr"]): WriteOp[] => {
-    if (changes.set.length === 0 && !changes.participants && !changes.assignees) return [];
+    if (!hasChanges(changes) || thin.includes(side)) return [];
     const result = ctx.adapters[side].encodeWrites({ record, target, changes, people });
     issues.push(...result.issues);
     return result.ops;
   };
   const opsPlannr = encode("plannr", plannrRecord, decision.targetPlannr, decision.changesPlannr);
   const opsOnlyoffice = encode("onlyoffice", onlyofficeRecord, decision.targetOnlyoffice, decision.changesOnlyoffice);
-  return { ...pair, input, decision, plannrRecord, onlyofficeRecord, opsPlannr, opsOnlyoffice, issues, resolvedConflicts: [] };
+  const { plannrId, onlyofficeId, link, newLink } = pair;
+  return { plannrId, onlyofficeId, link, newLink, input, decision, plannrRecord, onlyofficeRecord, opsPlannr, opsOnlyoffice, thin: [...thin], issues, resolvedConflicts: [] };
 }
 
 
 function inScope(ctx: PlanContext, record: RecordSummary): boolean {
   if (ctx.mode.kind !== "migrate") return true;
-  if (ctx.mode.onlyOpen && record.case?.status.closed === true) return false;
+  if (ctx.mode.onlyOpen && record.closed) return false;
   if (ctx.mode.createdSince !== null && (record.createdAt === null || Date.parse(record.createdAt) < Date.parse(ctx.mode.createdSince))) return false;
   return true;
 }
 
 /** What a case copied from ONLYOFFICE becomes in Plannr: a named status is needed there. */
-function targetFromOnlyoffice(ctx: PlanContext, c: Case): Case | string {
-  const catalog = ctx.scope.directory.statuses;
+function targetFromOnlyoffice(scope: ViewScope, c: Case): Case | string {
+  const catalog = scope.directory.statuses;
   const named = c.status.statusName === null ? undefined : catalog.get(c.status.statusName);
   const status = named ?? catalog.defaultFor(c.status.closed);
   if (!status) return `no Plannr status to give a ${c.status.closed ? "closed" : "open"} case (set closedStatus/openStatus in the mapping)`;
   // Plannr needs a client: with none that it can tell, the mapping's default client is the copy's
   // client, and (when carried) the source gets it too, so the pair agrees after this run.
-  const clients = viewValue(ctx.scope, "participants", c) as string[];
-  const fallback = ctx.scope.directory.defaultClientKey;
+  const clients = viewValue(scope, "participants", c) as string[];
+  const fallback = scope.directory.defaultClientKey;
   const participants = clients.length === 0 && fallback !== null ? [...c.participants, fallback] : c.participants;
   return { ...c, participants, status: { closed: status.closed, statusName: status.name } };
 }
 
 /** Groups where the source reads differently from the copy made of it get written back to the source. */
-function alignSource(ctx: PlanContext, record: RecordSummary, target: Case): WriteOp[] {
+function alignSource(ctx: Pick<PlanContext, "scope" | "adapters">, record: RecordSummary, target: Case): WriteOp[] {
   const source = record.case;
   if (source === null) return [];
   const changes: ChangeSet = { set: [] };
@@ -296,7 +213,35 @@ function alignSource(ctx: PlanContext, record: RecordSummary, target: Case): Wri
     } else changes.set.push(group);
   }
   if (changes.set.length === 0 && !changes.participants && !changes.assignees) return [];
-  return ctx.adapters[record.side].encodeWrites({ record: toRecord(record, source), target, changes, people: ctx.scope.directory.people() }).ops;
+  return ctx.adapters[record.side].encodeWrites({ record: recordOf(record, source), target, changes, people: ctx.scope.directory.people() }).ops;
+}
+
+/**
+ * The copy of one unlinked record (whole: its case and carry are held), or why it is not made.
+ * Used by the plan, by a migration's check of each record as it is scanned, and by the copies a
+ * migration makes from its second read of the source (`Plan.streamed`).
+ */
+export function planCreate(ctx: Pick<PlanContext, "scope" | "adapters" | "mode">, from: Side, record: RecordSummary): CreateWork | RecordIssue {
+  const to: Side = from === "plannr" ? "onlyoffice" : "plannr";
+  if (record.frozen.length > 0) return recordIssue(from, record.id, record.frozen.join(", "), "CS_VALIDATION", `not copied to ${to}: ${record.errors.map((e) => e.message).join("; ")}`);
+  if (record.case === null) return recordIssue(from, record.id, null, "CS_INTERNAL", `not copied to ${to}: the case was not held`);
+  const target = from === "plannr" ? record.case : targetFromOnlyoffice(ctx.scope, record.case);
+  if (typeof target === "string") return recordIssue(from, record.id, "status", "CS_VALIDATION", target);
+  const options = { stamp: from === "plannr" ? record.id : null, people: ctx.scope.directory.people(), createdAt: ctx.mode.kind === "migrate" ? record.createdAt : null };
+  try {
+    const preview = ctx.adapters[to].previewCreate(target, options);
+    const sourceOps = alignSource(ctx, record, target);
+    // A copy made in Plannr is stamped onto its ONLYOFFICE source right after (invariant 6).
+    if (to === "plannr") sourceOps.unshift(ctx.adapters.onlyoffice.encodeStamp(record.id, NEW_PLANNR_ID));
+    return { from, to, sourceId: record.id, target, ops: preview.ops, issues: preview.issues, createdAt: options.createdAt, sourceOps };
+  } catch (error) {
+    const e = error as { code?: string; message?: string; field?: string };
+    return recordIssue(from, record.id, e.field ?? null, "CS_VALIDATION", `not copied to ${to}: ${e.message ?? String(error)}`);
+  }
+}
+
+export function isIssue(result: CreateWork | RecordIssue): result is RecordIssue {
+  return "severity" in result;
 }
 
 function planCreates(ctx: PlanContext, from: Side, records: readonly RecordSummary[], plan: Plan): void {
@@ -304,29 +249,23 @@ function planCreates(ctx: PlanContext, from: Side, records: readonly RecordSumma
   let count = 0;
   const sorted = [...records].sort((a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? "") || a.id.localeCompare(b.id));
   for (const record of sorted) {
-    if (!inScope(ctx, record) || record.case === null) continue;
+    if (!inScope(ctx, record)) continue;
     if (ctx.mode.kind === "migrate" && ctx.mode.limit !== null && count >= ctx.mode.limit) break;
-    if (record.frozen.length > 0) {
-      plan.issues.push(recordIssue(from, record.id, record.frozen.join(", "), "CS_VALIDATION", `not copied to ${to}: ${record.errors.map((e) => e.message).join("; ")}`));
-      continue;
-    }
-    const target = from === "plannr" ? record.case : targetFromOnlyoffice(ctx, record.case);
-    if (typeof target === "string") {
-      plan.issues.push(recordIssue(from, record.id, "status", "CS_VALIDATION", target));
-      continue;
-    }
-    const options = { stamp: from === "plannr" ? record.id : null, people: ctx.scope.directory.people(), createdAt: ctx.mode.kind === "migrate" ? record.createdAt : null };
-    try {
-      const preview = ctx.adapters[to].previewCreate(target, options);
-      const sourceOps = alignSource(ctx, record, target);
-      // A copy made in Plannr is stamped onto its ONLYOFFICE source right after (invariant 6).
-      if (to === "plannr") sourceOps.unshift(ctx.adapters.onlyoffice.encodeStamp(record.id, NEW_PLANNR_ID));
-      plan.creates.push({ from, to, sourceId: record.id, target, ops: preview.ops, issues: preview.issues, createdAt: options.createdAt, sourceOps });
+    if (record.case === null) {
+      // Held without its case (a migration's source, checked as it was scanned): copied as it is
+      // read again, in the apply phase, so the run never holds every copy's case and bodies.
+      plan.streamed ??= { from, to, ids: new Set() };
+      plan.streamed.ids.add(record.id);
       count += 1;
-    } catch (error) {
-      const e = error as { code?: string; message?: string; field?: string };
-      plan.issues.push(recordIssue(from, record.id, e.field ?? null, "CS_VALIDATION", `not copied to ${to}: ${e.message ?? String(error)}`));
+      continue;
     }
+    const work = planCreate(ctx, from, record);
+    if (isIssue(work)) {
+      plan.issues.push(work);
+      continue;
+    }
+    plan.creates.push(work);
+    count += 1;
   }
 }
 

@@ -4,7 +4,8 @@ import type { Case } from "../core/case.js";
 import type { RecordIssue, WriteOp } from "../core/records.js";
 import { emptySideReport, type ConflictReport, type IssueReport, type PlanItem, type RunReport, type SideReport } from "../core/report.js";
 import type { BreakerVerdict } from "./breakers.js";
-import type { Plan } from "./plan.js";
+import type { ChangeLog } from "./change-log.js";
+import type { Plan } from "./work.js";
 import { WARNING_LIST_CAP, type Snapshot } from "./snapshot.js";
 import { auditValue, type ViewScope } from "./view.js";
 
@@ -78,10 +79,8 @@ export interface ReportInput {
   finishedAt: Date;
   snapshots: Partial<Record<Side, Snapshot>>;
   requests: Record<Side, number>;
-  /** Write ops applied (or, for a dry run, planned). */
-  ops: WriteOp[];
-  /** Each linked or created record's partner, keyed `side:id`, to name both ends of a change. */
-  partners?: ReadonlyMap<string, string>;
+  /** Writes applied (or, for a dry run, planned), each with its record's partner. */
+  changes: ChangeLog;
   plan: Plan | null;
   conflicts: ConflictReport[];
   errors: RecordIssue[];
@@ -100,12 +99,11 @@ function sideReport(side: Side, input: ReportInput): SideReport {
   report.scanned = snapshot ? snapshot.records.size + snapshot.invalid.size : 0;
   report.complete = snapshot?.complete ?? false;
   report.requests = input.requests[side];
-  for (const op of input.ops) {
-    if (op.side !== side) continue;
-    report.operations[op.kind] = (report.operations[op.kind] ?? 0) + 1;
-    if (op.kind === "case.create") report.creates += 1;
-    else if (op.kind === "case.delete") report.deletes += 1;
-    else if (op.kind !== "stamp") report.updates += 1;
+  report.operations = input.changes.operations(side);
+  for (const [kind, count] of Object.entries(report.operations)) {
+    if (kind === "case.create") report.creates += count;
+    else if (kind === "case.delete") report.deletes += count;
+    else if (kind !== "stamp") report.updates += count;
   }
   for (const work of input.plan?.deletes ?? []) {
     const survivor: Side = work.vanished === "plannr" ? "onlyoffice" : "plannr";
@@ -177,13 +175,7 @@ export function buildReport(input: ReportInput): RunReport {
     sides: { plannr: sideReport("plannr", input), onlyoffice: sideReport("onlyoffice", input) },
     links: { total: input.linksTotal, added: input.linksAdded, removed: input.linksRemoved },
     conflicts: input.conflicts,
-    changes: input.ops.map((op) => ({
-      side: op.side,
-      record: op.record,
-      partner: op.record === null ? null : (input.partners?.get(`${op.side}:${op.record}`) ?? null),
-      operation: op.kind,
-      groups: op.groups,
-    })),
+    changes: input.changes.changes(),
     errors,
     warnings,
     notCarried,

@@ -17,14 +17,17 @@ import { checkBreakers, type BreakerVerdict } from "./breakers.js";
 import { conflictReports, copyConflictId, storeConflicts, uncertainCopies } from "./conflicts.js";
 import { deriveSettings } from "./context.js";
 import { Directory, refineOnlyoffice } from "./directory.js";
+import { LinkIndex } from "./link-index.js";
 import { CLOCK_SKEW_MS, pairRecords, type Pairing } from "./links.js";
-import { buildPlan, type Plan } from "./plan.js";
+import { ChangeLog } from "./change-log.js";
+import { buildPlan, isIssue, planCreate } from "./plan.js";
 import { buildReport, planItems } from "./report.js";
-import { summarize, takeSnapshot, type RecordSummary, type Snapshot } from "./snapshot.js";
+import { summarize, takeSnapshot, type RecordSummary, type Snapshot, type SnapshotOptions } from "./snapshot.js";
 import { planDrift, type SavedPlan } from "./saved-plan.js";
 import { asScan, readTargets, type Targets } from "./targeted.js";
 import { undoRun } from "./undo.js";
 import type { ViewScope } from "./view.js";
+import type { Plan, PlanContext } from "./work.js";
 
 export interface EngineDeps {
   plannr: CrmAdapter;
@@ -86,6 +89,8 @@ function duration(ms: number): string {
   if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
   return `${Math.round(ms / 1_000)} s`;
 }
+/** How a link was made: one instance of each name (a store answers a new string per row). */
+const LINK_HOW: { [K in NonNullable<Link["how"]>]: K } = { create: "create", stamp: "stamp", journal: "journal", match: "match", hand: "hand" };
 /** Link times of a pair that is not written this run (never stored). */
 const NOT_LOADED = "-";
 const META_PREVIOUS_SCAN = "previousScanAt";
@@ -309,18 +314,46 @@ export class EngineRun {
     for (const d of view?.deferred ?? []) this.logger.info({ side: d.side, record: d.id }, `left for the next full sync: ${d.why}`);
     // What an unchanged pair needs of its link is its ids and base hash (one string, as both
     // sides share one view). A pair that changes gets its full link, times included, from loadBases.
-    for (const l of allLinks) {
-      if (l.baseHashOnlyoffice === l.baseHashPlannr) l.baseHashOnlyoffice = l.baseHashPlannr;
-      l.linkedAt = NOT_LOADED;
-      l.updatedAt = NOT_LOADED;
-    }
-    const byPlannr = new Map(links.map((l) => [l.plannrId, l]));
-    const byOnlyoffice = new Map(links.map((l) => [l.onlyofficeId, l]));
+    allLinks.forEach((l, i) => {
+      // A fresh literal holds its fields in the object itself; the store's row keeps a side array.
+      const hash = l.baseHashPlannr;
+      allLinks[i] = {
+        plannrId: l.plannrId,
+        onlyofficeId: l.onlyofficeId,
+        base: null,
+        baseGroups: null,
+        baseHashPlannr: hash,
+        baseHashOnlyoffice: l.baseHashOnlyoffice === hash ? hash : l.baseHashOnlyoffice,
+        linkedAt: NOT_LOADED,
+        updatedAt: NOT_LOADED,
+        // One instance of each of the five names, not one string per link.
+        how: l.how === null ? null : LINK_HOW[l.how],
+      };
+    });
+    const index = new LinkIndex(links);
     const scanStartedAt = this.clock.now().toISOString();
-    const [pSnap, oSnap] = await Promise.all([
-      takeSnapshot(view ? asScan(view.items.plannr) : plannr.listCases(), { side: "plannr", scope, linkOf: (id) => byPlannr.get(id), progress: this.progress }),
-      takeSnapshot(view ? asScan(view.items.onlyoffice) : onlyoffice.listCases(), { side: "onlyoffice", scope, linkOf: (id) => byOnlyoffice.get(id), refine, progress: this.progress }),
-    ]);
+    const planMode: PlanContext["mode"] = this.mode.kind === "migrate" ? { kind: "migrate", from: this.mode.from, limit: this.mode.limit, onlyOpen: this.mode.onlyOpen, createdSince: this.mode.createdSince } : { kind: "sync" };
+    // A plan (or a dry run, or a sync that must match a saved plan op by op) encodes every write
+    // from the snapshot, so it keeps every record whole; a sync holds settled records as their links.
+    const keepCarries = !this.writes || (this.mode.kind === "sync" && this.mode.expectedPlan !== undefined);
+    const options = (side: Side): SnapshotOptions => ({ side, scope, links: index, keepCarries, progress: this.progress, ...(side === "onlyoffice" ? { refine } : {}) });
+    const scanOf = (side: Side) => (view ? asScan(view.items[side]) : this.deps[side].listCases());
+    let pSnap: Snapshot;
+    let oSnap: Snapshot;
+    if (this.mode.kind === "migrate" && !keepCarries && view === null) {
+      // A migration reads its destination first: the records a stamp there names, with the sources
+      // of pending creates, stay whole on the source side; every other copy is made from a second
+      // read of the source (Plan.streamed), so the run never holds the whole book's cases.
+      const from = this.mode.from;
+      const to: Side = from === "plannr" ? "onlyoffice" : "plannr";
+      const destination = await takeSnapshot(scanOf(to), options(to));
+      const keepWhole = new Set<string>(journal.map((e) => e.sourceId));
+      // The uuid a stamp names, a deleted or unlinked mark's included (`deleted:<uuid>`).
+      for (const r of destination.records.held()) if (r.stamp !== null) keepWhole.add(r.stamp.slice(r.stamp.indexOf(":") + 1));
+      const copyable = (summary: RecordSummary) => !isIssue(planCreate({ scope, adapters: { plannr, onlyoffice }, mode: planMode }, from, summary));
+      const source = await takeSnapshot(scanOf(from), { ...options(from), streamCopies: { copyable, keepWhole } });
+      [pSnap, oSnap] = from === "plannr" ? [source, destination] : [destination, source];
+    } else [pSnap, oSnap] = await Promise.all([takeSnapshot(scanOf("plannr"), options("plannr")), takeSnapshot(scanOf("onlyoffice"), options("onlyoffice"))]);
     this.snapshots = { plannr: pSnap, onlyoffice: oSnap };
     this.checkStopped();
     for (const snap of [pSnap, oSnap]) {
@@ -332,16 +365,17 @@ export class EngineRun {
       // An incomplete scan is an error (exit 3), never a warning: an alert on exit codes must see it.
       if (snap.failure) this.issues.push({ severity: "error", side: snap.side, record: null, field: null, code: snap.failure.code, message: `${snap.side} scan incomplete (${snap.failure.message}): no deletes are inferred this run` });
       else if (!snap.complete) this.issues.push({ severity: "error", side: snap.side, record: null, field: null, code: "CS_INCOMPLETE", message: `${snap.side} scan incomplete (the pages did not add up: cases missing, repeated or shifted while listed): no deletes are inferred this run` });
-      for (const record of snap.records.values()) this.issues.push(...record.errors);
+      for (const record of snap.records.held()) this.issues.push(...record.errors);
       for (const issue of snap.invalid.values()) this.issues.push(issue);
     }
     // A targeted run read every case by id: a 404 there is the confirmation (invariant 7).
     if (view === null) await this.confirmVanished(links, scope, refine);
+    await this.wholeSurvivors(links, scope, refine);
 
     const abandoned = new Set(journal.filter((e) => pending.some((c) => c.id === copyConflictId(e.id) && c.resolution === "base")).map((e) => e.id));
     const pendingPlannrIds = new Set(pending.map((c) => c.plannrId));
     await this.loadBases(links, pendingPlannrIds);
-    const pairing = pairRecords({ scope, links, plannr: pSnap, onlyoffice: oSnap, journal: view ? [] : journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" && view === null });
+    const pairing = pairRecords({ scope, links, index, plannr: pSnap, onlyoffice: oSnap, journal: view ? [] : journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" && view === null });
     if (view !== null && mapping.matchExisting) {
       // Matching looks for a partner among every unlinked case of the other side: a full sync's job.
       for (const r of [...pairing.unlinkedPlannr, ...pairing.unlinkedOnlyoffice]) this.logger.info({ side: r.side, record: r.id }, "left for the next full sync: matchExisting looks at the whole other side");
@@ -350,7 +384,7 @@ export class EngineRun {
     }
     this.warnings.push(...pairing.issues);
     await this.quarantine(skips, pairing);
-    const rebuiltAt = await this.rebuildGuard(pairing, new Set(links.map((l) => l.onlyofficeId)), scanStartedAt);
+    const rebuiltAt = await this.rebuildGuard(pairing, { has: (id) => index.byOnlyoffice(id) !== undefined }, scanStartedAt);
     const pendingByPair = new Map<string, Conflict[]>();
     for (const c of pending) pendingByPair.set(c.plannrId, [...(pendingByPair.get(c.plannrId) ?? []), c]);
     const previousGroups = comparedGroups === null ? null : new Set(JSON.parse(comparedGroups) as string[]);
@@ -365,7 +399,7 @@ export class EngineRun {
       pendingConflicts: pendingByPair,
       previousScanAt,
       freshGroups,
-      mode: this.mode.kind === "migrate" ? { kind: "migrate", from: this.mode.from, limit: this.mode.limit, onlyOpen: this.mode.onlyOpen, createdSince: this.mode.createdSince } : { kind: "sync" },
+      mode: planMode,
       now: this.clock.now(),
     });
     plan.conflicts.push(...uncertainCopies(pairing.uncertain, pending));
@@ -382,23 +416,18 @@ export class EngineRun {
     });
     const conflicts = conflictReports(plan.conflicts);
     this.logger.info(
-      { updates: plan.updates.length, creates: plan.creates.length, deletes: plan.deletes.length, conflicts: plan.conflicts.length, unchanged: plan.unchanged },
+      { updates: plan.updates.length, creates: plan.creates.length + (plan.streamed?.ids.size ?? 0), deletes: plan.deletes.length, conflicts: plan.conflicts.length, unchanged: plan.unchanged },
       "planned",
     );
-    const partners = new Map<string, string>();
-    for (const pair of pairing.pairs) {
-      partners.set(`plannr:${pair.plannrId}`, pair.onlyofficeId);
-      partners.set(`onlyoffice:${pair.onlyofficeId}`, pair.plannrId);
-    }
-    const stampOps = pairing.stampRepairs.map((r): WriteOp => onlyoffice.encodeStamp(r.onlyofficeId, r.plannrId));
+    const stamps = pairing.stampRepairs.map((r) => ({ op: onlyoffice.encodeStamp(r.onlyofficeId, r.plannrId), partner: r.plannrId }));
+    const stampOps = stamps.map((s) => s.op);
     if (this.mode.kind === "sync" && this.mode.expectedPlan !== undefined) {
       const stale = this.savedPlanProblems(this.mode.expectedPlan, planItems(plan, stampOps, scope), settings.fingerprint);
       if (stale !== null) return this.finish({ plan, conflicts, breakers, abort: stale, linksTotal: links.length });
     }
     if (!this.writes) {
-      const planned = [...plan.updates.flatMap((w) => [...w.opsPlannr, ...w.opsOnlyoffice]), ...stampOps, ...plan.creates.flatMap((c) => [...c.ops, ...c.sourceOps]), ...plan.deletes.flatMap((d) => d.ops)];
       const abort = breakers.tripped ? new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")) : null;
-      return this.finish({ plan, ops: planned, partners, conflicts, breakers, abort, items: planItems(plan, stampOps, scope), linksTotal: links.length });
+      return this.finish({ plan, changes: plannedChanges(plan, stamps), conflicts, breakers, abort, items: planItems(plan, stampOps, scope), linksTotal: links.length });
     }
     if (breakers.tripped) {
       return this.finish({ plan, conflicts, breakers, abort: new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")), linksTotal: links.length });
@@ -423,7 +452,10 @@ export class EngineRun {
     // Journal entries settled without a pair to commit with (failed creates, or links already stored).
     const linkedJournal = new Set(pairing.newLinks.map((l) => l.journalId).filter((id) => id !== undefined));
     for (const s of pairing.settlements) if (!linkedJournal.has(s.id)) await store.commit({ settleJournal: { ...s, at: this.clock.now().toISOString() } });
-    const result = await applier.run(plan, pairing.stampRepairs, deleteResolutions);
+    const result = await applier.run(plan, pairing.stampRepairs, deleteResolutions, {
+      scan: () => this.deps[plan.streamed?.from ?? "plannr"].listCases(),
+      build: (record) => planCreate({ scope, adapters: { plannr, onlyoffice }, mode: planMode }, record.side, record),
+    });
     if (result.conflicts.length > 0) {
       await storeConflicts(store, result.conflicts, this.clock.now());
       conflicts.push(...conflictReports(result.conflicts));
@@ -441,11 +473,9 @@ export class EngineRun {
       await store.setMeta(META_PREVIOUS_SCAN, scanStartedAt);
       await store.setMeta(META_GROUPS, JSON.stringify(settings.groups.map((g) => g.group)));
     }
-    for (const made of result.created) partners.set(`${made.side}:${made.id}`, made.sourceId);
     return this.finish({
       plan,
-      partners,
-      ops: result.applied,
+      changes: result.changes,
       conflicts,
       breakers,
       abort: result.abort,
@@ -478,11 +508,12 @@ export class EngineRun {
     if (skips.length === 0) return;
     for (const skip of skips) this.skipped.add(`${skip.side}:${skip.id}`);
     const held = (side: Side, id: string) => this.skipped.has(`${side}:${id}`);
-    pairing.pairs = pairing.pairs.filter((pair) => {
-      if (!held("plannr", pair.plannrId) && !held("onlyoffice", pair.onlyofficeId)) return true;
-      this.skipped.add(`plannr:${pair.plannrId}`).add(`onlyoffice:${pair.onlyofficeId}`);
-      return false;
-    });
+    // A skipped case takes its partner out with it (pairs are walked afresh each time: the partners
+    // are found first, then the pairs filtered on them).
+    for (const pair of pairing.pairs) {
+      if (held("plannr", pair.plannrId) || held("onlyoffice", pair.onlyofficeId)) this.skipped.add(`plannr:${pair.plannrId}`).add(`onlyoffice:${pair.onlyofficeId}`);
+    }
+    pairing.pairs = pairing.pairs.filter((pair) => !held("plannr", pair.plannrId) && !held("onlyoffice", pair.onlyofficeId));
     pairing.stampRepairs = pairing.stampRepairs.filter((r) => !held("plannr", r.plannrId) && !held("onlyoffice", r.onlyofficeId));
     pairing.unlinkedPlannr = pairing.unlinkedPlannr.filter((r) => !held("plannr", r.id));
     pairing.unlinkedOnlyoffice = pairing.unlinkedOnlyoffice.filter((r) => !held("onlyoffice", r.id));
@@ -526,7 +557,7 @@ export class EngineRun {
     this.issues.push(...result.issues.filter((i) => i.severity === "error"));
     this.warnings.push(...result.issues.filter((i) => i.severity === "warning"));
     this.logger.info({ undone: target.id, restored: result.restored, deleted: result.deleted }, "undo finished");
-    return this.finish({ ops: result.ops, linksTotal: await store.countLinks() });
+    return this.finish({ changes: ChangeLog.of(result.ops), linksTotal: await store.countLinks() });
   }
 
   private allowCreateAfterRebuild(): boolean {
@@ -540,11 +571,12 @@ export class EngineRun {
    * cases that existed at the rebuild until a person says so (`--allow-create-after-rebuild`);
    * cases created after the rebuild are copied as usual. Returns when the rebuild happened.
    */
-  private async rebuildGuard(pairing: Pairing, linkedOnlyoffice: ReadonlySet<string>, scanStartedAt: string): Promise<string | null> {
+  private async rebuildGuard(pairing: Pairing, linkedOnlyoffice: { has(id: string): boolean }, scanStartedAt: string): Promise<string | null> {
     const oSnap = this.snapshots.onlyoffice;
     // What only a lost state explains: a stamp the state does not know (a link to rebuild, a mark
     // of a partner deleted or unlinked, or one naming a Plannr case that is gone since).
-    const stamped = oSnap !== undefined && [...oSnap.records.values()].some((r) => r.stamp !== null && !linkedOnlyoffice.has(r.id));
+    // (A record held thin is linked.)
+    const stamped = oSnap !== undefined && [...oSnap.records.held()].some((r) => r.stamp !== null && !linkedOnlyoffice.has(r.id));
     const [stored, runs] = await Promise.all([this.deps.store.getMeta(META_REBUILT_AT), this.deps.store.listRuns(2)]);
     // A store that has run before is not a lost one (its first copies may merely be unsettled);
     // one that never ran but finds stamps (links made by hand since the loss included) is.
@@ -646,10 +678,26 @@ export class EngineRun {
     }
   }
 
+  /**
+   * A linked case deleted on one side is closed on the other under the `close` policy: a write,
+   * encoded from the survivor's carry, which a settled survivor is not held with. It is read here.
+   */
+  private async wholeSurvivors(links: readonly Link[], scope: ViewScope, refine: (r: CaseRecord) => CaseRecord): Promise<void> {
+    const [p, o] = [this.snapshots.plannr, this.snapshots.onlyoffice];
+    if (p === undefined || o === undefined || this.deps.mapping.deletes.policy !== "close") return;
+    for (const link of links) {
+      const gone = (snap: Snapshot, id: string) => snap.complete && !snap.records.has(id) && !snap.invalid.has(id);
+      const survivor = gone(p, link.plannrId) ? o : gone(o, link.onlyofficeId) ? p : null;
+      const id = survivor === p ? link.plannrId : link.onlyofficeId;
+      if (survivor === null || survivor.records.get(id)?.thin !== true) continue;
+      const record = await this.deps[survivor.side].getCase(id).catch(() => null);
+      if (record !== null) survivor.records.set(id, summarize(survivor.side === "onlyoffice" ? refine(record) : record, scope, true));
+    }
+  }
+
   private async finish(parts: {
     plan?: Plan;
-    ops?: WriteOp[];
-    partners?: ReadonlyMap<string, string>;
+    changes?: ChangeLog;
     conflicts?: ConflictReport[];
     breakers?: BreakerVerdict;
     abort?: CaseSyncError | null;
@@ -670,8 +718,7 @@ export class EngineRun {
         plannr: this.deps.plannr.requestCount() - this.requestsAtStart.plannr,
         onlyoffice: this.deps.onlyoffice.requestCount() - this.requestsAtStart.onlyoffice,
       },
-      ops: parts.ops ?? [],
-      ...(parts.partners ? { partners: parts.partners } : {}),
+      changes: parts.changes ?? new ChangeLog(),
       plan: parts.plan ?? null,
       conflicts: parts.conflicts ?? [],
       errors: this.issues.filter((i) => !this.quiet(i)),
@@ -690,6 +737,19 @@ export class EngineRun {
     }
     return report;
   }
+}
+
+/** The writes a plan or dry run would make, each with its record's partner, as the report lists them. */
+function plannedChanges(plan: Plan, stamps: readonly { op: WriteOp; partner: string }[]): ChangeLog {
+  const log = new ChangeLog();
+  for (const work of plan.updates) {
+    for (const op of work.opsPlannr) log.add(op, work.onlyofficeId);
+    for (const op of work.opsOnlyoffice) log.add(op, work.plannrId);
+  }
+  for (const { op, partner } of stamps) log.add(op, partner);
+  for (const work of plan.creates) for (const op of [...work.ops, ...work.sourceOps]) log.add(op, null);
+  for (const work of plan.deletes) for (const op of work.ops) log.add(op, op.record === work.plannrId ? work.onlyofficeId : work.plannrId);
+  return log;
 }
 
 /** Why a run needs a person, in a few lines, for `status` (the report itself has everything). */

@@ -1,11 +1,10 @@
 // `case-sync init`: inspects both systems and writes a working mapping (SPEC §3).
 import { existsSync } from "node:fs";
-import { writePrivateFile } from "../../state/private-files.js";
+import { LINK_FIELD_LABEL, writePrivateFile } from "../../library/cli-surface.js";
 import type { Command } from "commander";
 import { CaseSyncError } from "../../core/errors.js";
 import { inertText } from "../../core/inert-text.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../library/options.js";
-import { LINK_FIELD_LABEL } from "../../mapping/propose.js";
 import { connectionFromEnv, type Cli, type GlobalOptions } from "../context.js";
 import { discoverMapping } from "../../library/discover.js";
 import { missingConnection } from "../environment.js";
