@@ -1,5 +1,10 @@
 // The library entry point: `import { createSync } from "case-sync"` (SPEC §7).
-export { createSync, DEFAULT_STATE, type CaseSync } from "./library/create-sync.js";
+export { createSync, type CaseSyncService } from "./service/library-face.js";
+export { DEFAULT_STATE, type CaseSync } from "./library/create-sync.js";
+export { createFleet, type Fleet, type FleetOptions, type FleetWorker, type FleetWorkerOptions } from "./fleet/create-fleet.js";
+export { PairRegistry, type PairInput, type PairSummary, type PairDetails, type OpenSyncOptions } from "./fleet/registry.js";
+export type { TokenProvider } from "./core/config.js";
+export type { ServeOptions, ServiceHandle, WebhookAnswer } from "./service/service.js";
 export { discoverMapping, type Discovery } from "./library/discover.js";
 export type { CreateSyncOptions, SyncOptions, MigrateOptions, PlanOptions, UndoOptions } from "./library/options.js";
 export { SavedPlanSchema, type SavedPlan } from "./engine/saved-plan.js";

@@ -5,13 +5,16 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { CaseSyncError, toCaseSyncError } from "../core/errors.js";
 import { inertLines, inertStack, inertText } from "../core/inert-text.js";
-import { notCarriedText } from "../engine/report.js";
+import { notCarriedText } from "../library/cli-surface.js";
 import { scrub } from "../transport/redact.js";
 import { registerAdminCommands } from "./commands/admin-commands.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerInit } from "./commands/init.js";
+import { registerPairsCommands } from "./commands/pairs.js";
 import { registerRunCommands } from "./commands/run-commands.js";
 import { registerSandbox } from "./commands/sandbox.js";
+import { registerServe } from "./commands/serve.js";
+import { registerWorker } from "./commands/worker.js";
 import { createCli, type Cli, type OutputFlags } from "./context.js";
 import { hintFor, inEnvironmentTerms } from "./hints.js";
 import { EXIT, exitCodeForError } from "./exit-codes.js";
@@ -60,7 +63,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       `
 Environment (see .env.example): PLANNR_BASE_URL, PLANNR_TOKEN, PLANNR_ACCOUNT_UUID, ONLYOFFICE_BASE_URL,
 ONLYOFFICE_TOKEN (or ONLYOFFICE_USERNAME + ONLYOFFICE_PASSWORD), CASE_SYNC_STATE (SQLite file, default
-./.case-sync/state.db, or a postgres:// URL), CASE_SYNC_CONFIG, LOG_LEVEL (--quiet and --verbose override it), NO_COLOR.
+./.case-sync/state.db, or a postgres:// URL), CASE_SYNC_CONFIG, LOG_LEVEL (--quiet and --verbose override it), NO_COLOR,
+PLANNR_WEBHOOK_SECRET (serve --no-subscribe).
 A .env file in the working directory is read too.
 
 Output: what a command is asked for goes to stdout (--json: one JSON line per report; status, history,
@@ -82,8 +86,12 @@ Start here:
   registerInit(program, cli, done);
   registerAdminCommands(program, cli, done);
   registerRunCommands(program, cli, done);
+  registerServe(program, cli, done);
+  registerWorker(program, cli, done);
   registerSandbox(program, cli, done);
   registerDemo(program, cli, done);
+  // Last: it also adds --pair to the per-pair commands registered above.
+  registerPairsCommands(program, cli, done);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
