@@ -144,7 +144,7 @@ describe("Plannr: circuit breaker", () => {
     // the second is between attempts: the second stops with CS_CIRCUIT instead of sending again.
     const client = plannrClient({ circuit: { consecutiveFailures: 1 } });
     nock(PLANNR).get(`/api/v1/cases/${UUID(1)}`).query(true).times(3).reply(503, "Service Unavailable");
-    nock(PLANNR).get(`/api/v1/cases/${UUID(2)}`).query(true).delay(20).reply(503, "Service Unavailable");
+    nock(PLANNR).get(`/api/v1/cases/${UUID(2)}`).query(true).delay(250).reply(503, "Service Unavailable");
     const spare = nock(PLANNR).get(`/api/v1/cases/${UUID(2)}`).query(true).times(2).reply(200, { data: CASES[0] });
     const [first, second] = await Promise.all([failure(client.getCase(UUID(1))), failure(client.getCase(UUID(2)))]);
     expect(first.code).toBe("CS_UPSTREAM");

@@ -235,7 +235,8 @@ describe("the README's GitHub Actions step", () => {
 
 describe("the README's library snippet", () => {
   it("runs as written against the sandboxes, from a project that installed case-sync", async () => {
-    const block = codeBlocks().find((b) => b.lang === "ts" && b.text.includes("createSync"));
+    // The runnable one imports case-sync (other sections show fragments of an embedder's app).
+    const block = codeBlocks().find((b) => b.lang === "ts" && b.text.includes('from "case-sync"') && b.text.includes("createSync"));
     if (!block) throw new Error("README has no library snippet");
     // An ES module, as case-sync is one (an embedding project has "type": "module" or uses .mts).
     writeFileSync(join(srv, "snippet.mts"), block.text);
