@@ -154,6 +154,33 @@ describe("case-sync worker: keys, webhooks, pause, backoff", () => {
     expect(metrics).not.toContain("pair=");
   });
 
+  it("names the pair on the per-run series with --metrics-pair-label", async () => {
+    const labelled = await fleet.startWorker([...WORKER_ARGS, "--metrics-pair-label"]);
+    const pair = fleet.pairs.find((p) => p.name === HOOKED)!;
+    const target = pair.sandboxes.plannr.listCases()[2]!;
+    pair.sandboxes.plannr.editCase(target.uuid, { name: "Seen by the labelled worker" });
+    const delivery = signedDelivery(webhookSecretOf(HOOKED), { event: "case.updated", uuid: target.uuid });
+    // Either worker could take the job, and the one that does counts it: the first one is held still.
+    worker.child.kill("SIGSTOP");
+    try {
+      const answer = await fetch(`${labelled.url}/webhooks/plannr/${HOOKED}`, { method: "POST", headers: { "content-type": "application/json", "x-signature": delivery.signature }, body: delivery.body });
+      expect(answer.status).toBe(202);
+      const metrics = await waitFor(
+        "the labelled run",
+        async () => {
+          const text = await (await fetch(`${labelled.url}/metrics`)).text();
+          return text.includes(`pair="${HOOKED}"`) ? text : undefined;
+        },
+        20_000,
+      );
+      expect(metrics).toMatch(new RegExp(`casesync_runs_total\\{kind="event",result="ok",pair="${HOOKED}"\\} 1`));
+    } finally {
+      worker.child.kill("SIGCONT");
+    }
+    labelled.child.kill("SIGTERM");
+    expect(await labelled.exited).toBe(0);
+  }, 40_000);
+
   it("stops on SIGTERM: exit 0", async () => {
     worker.child.kill("SIGTERM");
     expect(await worker.exited).toBe(0);
