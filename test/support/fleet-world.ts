@@ -15,8 +15,8 @@ import { discoverMapping } from "../../src/library/discover.js";
 import { silentLogger } from "../../src/core/ports.js";
 import { startSandboxes, type Sandboxes } from "../../src/sandbox/index.js";
 import { CLI } from "./cli.js";
+import { postgresUrl } from "./fleet-pairs.js";
 
-const CANDIDATES = ["postgres://root@127.0.0.1:5432/test", "postgres://postgres@127.0.0.1:5432/test"];
 /** What the workers of these tests are started with (WORKER_ARGS), for jobs the tests send themselves. */
 export const WORKER_ARGS = ["--concurrency", "4", "--poll", "1s", "--job-expiry", "15s", "--retry-delay", "1s", "--pair-idle", "2s"];
 const JOB_SETTINGS: JobSettings = { expireInSeconds: 15, retryLimit: 3, retryDelaySeconds: 1, lockedDelaySeconds: 2 };
@@ -24,24 +24,8 @@ const JOB_SETTINGS: JobSettings = { expireInSeconds: 15, retryLimit: 3, retryDel
 /** The label `init --create-link-fields` gives the ONLYOFFICE field holding the Plannr uuid. */
 const LINK_LABEL = "Plannr case UUID";
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** The local server's URL (an unreachable one fails the file: CI has one, a skip would hide breakage). */
-export async function databaseUrl(): Promise<string> {
-  for (const url of CANDIDATES) if (await reachable(url)) return url;
-  throw new Error(`no PostgreSQL at ${CANDIDATES.join(" or ")}`);
-}
+export const databaseUrl = postgresUrl;
 
 export interface FleetPair {
   name: string;
