@@ -106,6 +106,13 @@ interface World {
   crash: CrashSwitch;
   counter: number;
   linkedIds: { plannr: Set<string>; onlyoffice: Set<string> };
+  /**
+   * Cases a user made after a create's outcome was left in doubt (a hang or a lost answer): a twin
+   * of the lost copy (same title and participants, made after the journal entry) is by SPEC §4.6
+   * indistinguishable from it and may be adopted as the copy.
+   */
+  madeAfterDoubt: { plannr: Set<string>; onlyoffice: Set<string> };
+  doubt: boolean;
 }
 
 async function sync(world: World): Promise<RunReport | "crashed"> {
@@ -173,7 +180,13 @@ async function checkInvariants(world: World): Promise<void> {
   // Invariant 6: no duplicates, ever: links are a bijection, every case is linked, stamps are unique.
   expect(new Set(links.map((l) => l.onlyofficeId)).size).toBe(links.length);
   // Every case a user made is exactly one pair: a copy made twice would show as an extra pair.
-  expect(links.length).toBe(world.counter);
+  // ...except a user's twin of a copy whose create was in doubt, adopted in its place (SPEC §4.6).
+  // A journal link whose two cases the engine did not make pairs a user's case with its twin.
+  const twins = links.filter((l) => l.how === "journal" && !world.plannr.createdByEngine.includes(l.plannrId) && !world.onlyoffice.createdByEngine.includes(l.onlyofficeId));
+  for (const l of twins) {
+    expect(world.madeAfterDoubt.plannr.has(l.plannrId) || world.madeAfterDoubt.onlyoffice.has(l.onlyofficeId), `journal link ${l.plannrId}–${l.onlyofficeId} adopts a case made before any create was in doubt`).toBe(true);
+  }
+  expect(links.length).toBe(world.counter - twins.length);
   expect(links.length).toBe(world.plannr.cases.size);
   expect(links.length).toBe(world.onlyoffice.cases.size);
   const stamps = [...world.onlyoffice.cases.values()].map((c) => c.stamp);
@@ -200,17 +213,21 @@ async function runScenario(initialP: Spec[], initialO: Spec[], steps: Step[]): P
     crash,
     counter: 0,
     linkedIds: { plannr: new Set(), onlyoffice: new Set() },
+    madeAfterDoubt: { plannr: new Set(), onlyoffice: new Set() },
+    doubt: false,
   };
   for (const spec of initialP) world.plannr.seed(fromSpec(spec, (world.counter += 1), "plannr"));
   for (const spec of initialO) world.onlyoffice.seed(fromSpec(spec, (world.counter += 1), "onlyoffice"));
   for (const s of steps) {
     if (s.kind === "sync") {
       if (s.fault) world[s.faultSide].faults.push(s.fault);
+      if (s.fault?.kind === "hang" || s.fault?.kind === "commit-then-timeout") world.doubt = true;
       await sync(world);
       world.plannr.faults.length = 0;
       world.onlyoffice.faults.length = 0;
     } else if (s.kind === "create") {
-      world[s.side].seed(fromSpec(s.spec, (world.counter += 1), s.side));
+      const id = world[s.side].seed(fromSpec(s.spec, (world.counter += 1), s.side));
+      if (world.doubt) world.madeAfterDoubt[s.side].add(id);
     } else {
       const ids = [...world[s.side].cases.keys()];
       const id = ids[s.index % Math.max(ids.length, 1)];

@@ -34,9 +34,10 @@ const OPEN_FIRST_KEYS: Record<string, Key> = {
   dateandtime: (c) => c.created,
 };
 
+/** `cases` come in id order (filterCases keeps casesById's). */
 export function sortCases(cases: SimOnlyofficeCase[], sortBy: string, descending: boolean): SimOnlyofficeCase[] {
   const name = sortBy.toLowerCase();
-  const sorted = [...cases].sort((a, b) => a.id - b.id);
+  const sorted = cases;
   if (name === "id") return descending ? sorted.reverse() : sorted;
   const ascending = name === "" ? true : !descending;
   const key = OPEN_FIRST_KEYS[name === "" ? "title" : name];

@@ -94,10 +94,35 @@ export function cloneCase(c: SimOnlyofficeCase): SimOnlyofficeCase {
   return { ...c, accessList: [...c.accessList], memberIds: [...c.memberIds], customFields: { ...c.customFields } };
 }
 
+/**
+ * A map that counts its changes, so that a list derived from it (the id-sorted cases every list
+ * page starts from) is rebuilt only after a case is added or removed, not for each of the 100 pages
+ * of a 100,000-case scan. Values changed in place (an update) need no rebuild: the list holds them.
+ */
+class CountingMap<K, V> extends Map<K, V> {
+  changes = 0;
+
+  override set(key: K, value: V): this {
+    this.changes += 1;
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    this.changes += 1;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.changes += 1;
+    super.clear();
+  }
+}
+
 export class PortalState {
   readonly users: SimUser[];
   readonly contacts = new Map<number, SimContact>();
-  readonly cases = new Map<number, SimOnlyofficeCase>();
+  readonly cases = new CountingMap<number, SimOnlyofficeCase>();
+  private sortedCases: { at: number; list: readonly SimOnlyofficeCase[] } | null = null;
   readonly fields: SimField[];
   private nextCaseId: number;
   private nextContactId: number;
@@ -201,8 +226,12 @@ export class PortalState {
     return field;
   }
 
-  casesById(): SimOnlyofficeCase[] {
-    return [...this.cases.values()].sort((a, b) => a.id - b.id);
+  /** Every case by id (a shared list: callers filter or copy it, never change it). */
+  casesById(): readonly SimOnlyofficeCase[] {
+    if (this.sortedCases?.at !== this.cases.changes) {
+      this.sortedCases = { at: this.cases.changes, list: [...this.cases.values()].sort((a, b) => a.id - b.id) };
+    }
+    return this.sortedCases.list;
   }
 
   contactsById(): SimContact[] {
