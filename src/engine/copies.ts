@@ -10,8 +10,8 @@ import type { ViewScope } from "./view.js";
 import type { CreateWork } from "./work.js";
 
 export interface CopyAsRead {
-  /** Source ids to copy; each is copied at most once. */
-  ids: ReadonlySet<string>;
+  /** Source ids to copy, each at most once: taken out as they are read (what is left was not listed). */
+  ids: Set<string>;
   side: Side;
   scan: AsyncIterable<ScanItem>;
   refine: (record: CaseRecord) => CaseRecord;
@@ -25,7 +25,7 @@ export interface CopyAsRead {
 }
 
 export async function copyAsRead(input: CopyAsRead): Promise<void> {
-  const waiting = new Set(input.ids);
+  const waiting = input.ids;
   const inHand = new Set<Promise<void>>();
   let failure: unknown = null;
   let why: string | null = null;

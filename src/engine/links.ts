@@ -41,7 +41,7 @@ export interface Pair {
  */
 export class PairList implements Iterable<Pair> {
   constructor(
-    private readonly links: readonly Link[],
+    private readonly links: Iterable<Link>,
     private readonly added: readonly NewLink[],
     private readonly keep: (pair: Pair) => boolean = () => true,
   ) {}
@@ -113,7 +113,7 @@ function caseFingerprint(scope: ViewScope, c: Case): string {
 
 export interface PairingInput {
   scope: ViewScope;
-  links: readonly Link[];
+  links: Iterable<Link>;
   plannr: Snapshot;
   onlyoffice: Snapshot;
   journal: readonly JournalEntry[];
@@ -135,9 +135,13 @@ export interface LinkLookup {
   byOnlyoffice(id: string): Link | undefined;
 }
 
-function lookup(links: readonly Link[]): LinkLookup {
-  const byPlannr = new Map(links.map((l) => [l.plannrId, l]));
-  const byOnlyoffice = new Map(links.map((l) => [l.onlyofficeId, l]));
+function lookup(links: Iterable<Link>): LinkLookup {
+  const byPlannr = new Map<string, Link>();
+  const byOnlyoffice = new Map<string, Link>();
+  for (const l of links) {
+    byPlannr.set(l.plannrId, l);
+    byOnlyoffice.set(l.onlyofficeId, l);
+  }
   return { byPlannr: (id) => byPlannr.get(id), byOnlyoffice: (id) => byOnlyoffice.get(id) };
 }
 

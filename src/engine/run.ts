@@ -89,10 +89,6 @@ function duration(ms: number): string {
   if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
   return `${Math.round(ms / 1_000)} s`;
 }
-/** How a link was made: one instance of each name (a store answers a new string per row). */
-const LINK_HOW: { [K in NonNullable<Link["how"]>]: K } = { create: "create", stamp: "stamp", journal: "journal", match: "match", hand: "hand" };
-/** Link times of a pair that is not written this run (never stored). */
-const NOT_LOADED = "-";
 const META_PREVIOUS_SCAN = "previousScanAt";
 const META_GROUPS = "comparedGroups";
 /** Set when a run rebuilt the links from the stamps (no state, stamped cases): see `withholdAfterRebuild`. */
@@ -301,8 +297,11 @@ export class EngineRun {
       this.logger.info("no full sync has completed on this state yet: this targeted sync runs over the whole books");
     }
     const targets = this.targets;
-    const [allLinks, pending, journal, tombstones, comparedGroups, skips] = await Promise.all([
-      targets === null ? store.listLinks({ bases: false }) : Promise.resolve([]),
+    // What an unchanged pair needs of its link is its ids and base hash: the index keeps those as
+    // columns, and the store's link objects go (SPEC §8). A pair that changes gets its full link,
+    // times included, from loadBases.
+    const [stored, pending, journal, tombstones, comparedGroups, skips] = await Promise.all([
+      targets === null ? store.listLinks({ bases: false }).then((links) => new LinkIndex(links)) : Promise.resolve(null),
       store.listConflicts({ status: "pending" }),
       store.listPendingJournal(),
       store.listTombstones(),
@@ -310,27 +309,8 @@ export class EngineRun {
       store.listSkips(),
     ]);
     const view = targets === null ? null : await readTargets({ targets, store, adapters: { plannr, onlyoffice }, journal, signal: this.signal });
-    const links = view?.links ?? allLinks;
     for (const d of view?.deferred ?? []) this.logger.info({ side: d.side, record: d.id }, `left for the next full sync: ${d.why}`);
-    // What an unchanged pair needs of its link is its ids and base hash (one string, as both
-    // sides share one view). A pair that changes gets its full link, times included, from loadBases.
-    allLinks.forEach((l, i) => {
-      // A fresh literal holds its fields in the object itself; the store's row keeps a side array.
-      const hash = l.baseHashPlannr;
-      allLinks[i] = {
-        plannrId: l.plannrId,
-        onlyofficeId: l.onlyofficeId,
-        base: null,
-        baseGroups: null,
-        baseHashPlannr: hash,
-        baseHashOnlyoffice: l.baseHashOnlyoffice === hash ? hash : l.baseHashOnlyoffice,
-        linkedAt: NOT_LOADED,
-        updatedAt: NOT_LOADED,
-        // One instance of each of the five names, not one string per link.
-        how: l.how === null ? null : LINK_HOW[l.how],
-      };
-    });
-    const index = new LinkIndex(links);
+    const index = view === null ? (stored ?? new LinkIndex([])) : new LinkIndex(view.links, { whole: true });
     const scanStartedAt = this.clock.now().toISOString();
     const planMode: PlanContext["mode"] = this.mode.kind === "migrate" ? { kind: "migrate", from: this.mode.from, limit: this.mode.limit, onlyOpen: this.mode.onlyOpen, createdSince: this.mode.createdSince } : { kind: "sync" };
     // A plan (or a dry run, or a sync that must match a saved plan op by op) encodes every write
@@ -369,13 +349,13 @@ export class EngineRun {
       for (const issue of snap.invalid.values()) this.issues.push(issue);
     }
     // A targeted run read every case by id: a 404 there is the confirmation (invariant 7).
-    if (view === null) await this.confirmVanished(links, scope, refine);
-    await this.wholeSurvivors(links, scope, refine);
+    if (view === null) await this.confirmVanished(index, scope, refine);
+    await this.wholeSurvivors(index, scope, refine);
 
     const abandoned = new Set(journal.filter((e) => pending.some((c) => c.id === copyConflictId(e.id) && c.resolution === "base")).map((e) => e.id));
     const pendingPlannrIds = new Set(pending.map((c) => c.plannrId));
-    await this.loadBases(links, pendingPlannrIds);
-    const pairing = pairRecords({ scope, links, index, plannr: pSnap, onlyoffice: oSnap, journal: view ? [] : journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" && view === null });
+    await this.loadBases(index, pendingPlannrIds);
+    const pairing = pairRecords({ scope, links: index, index, plannr: pSnap, onlyoffice: oSnap, journal: view ? [] : journal, tombstones, abandoned, matchExisting: mapping.matchExisting && this.mode.kind !== "migrate" && view === null });
     if (view !== null && mapping.matchExisting) {
       // Matching looks for a partner among every unlinked case of the other side: a full sync's job.
       for (const r of [...pairing.unlinkedPlannr, ...pairing.unlinkedOnlyoffice]) this.logger.info({ side: r.side, record: r.id }, "left for the next full sync: matchExisting looks at the whole other side");
@@ -384,7 +364,7 @@ export class EngineRun {
     }
     this.warnings.push(...pairing.issues);
     await this.quarantine(skips, pairing);
-    const rebuiltAt = await this.rebuildGuard(pairing, { has: (id) => index.byOnlyoffice(id) !== undefined }, scanStartedAt);
+    const rebuiltAt = await this.rebuildGuard(pairing, { has: (id) => index.has("onlyoffice", id) }, scanStartedAt);
     const pendingByPair = new Map<string, Conflict[]>();
     for (const c of pending) pendingByPair.set(c.plannrId, [...(pendingByPair.get(c.plannrId) ?? []), c]);
     const previousGroups = comparedGroups === null ? null : new Set(JSON.parse(comparedGroups) as string[]);
@@ -414,6 +394,11 @@ export class EngineRun {
       allowMassCreate: this.mode.kind === "sync" && this.mode.allowMassCreate,
       migrating: this.mode.kind === "migrate",
     });
+    // Planned: what the scans held per record is needed no more (the report counts them); a
+    // migration's copies are read again as they are made.
+    for (const snap of [pSnap, oSnap]) snap.records.release();
+    pairing.unlinkedPlannr = [];
+    pairing.unlinkedOnlyoffice = [];
     const conflicts = conflictReports(plan.conflicts);
     this.logger.info(
       { updates: plan.updates.length, creates: plan.creates.length + (plan.streamed?.ids.size ?? 0), deletes: plan.deletes.length, conflicts: plan.conflicts.length, unchanged: plan.unchanged },
@@ -423,14 +408,14 @@ export class EngineRun {
     const stampOps = stamps.map((s) => s.op);
     if (this.mode.kind === "sync" && this.mode.expectedPlan !== undefined) {
       const stale = this.savedPlanProblems(this.mode.expectedPlan, planItems(plan, stampOps, scope), settings.fingerprint);
-      if (stale !== null) return this.finish({ plan, conflicts, breakers, abort: stale, linksTotal: links.length });
+      if (stale !== null) return this.finish({ plan, conflicts, breakers, abort: stale, linksTotal: index.size });
     }
     if (!this.writes) {
       const abort = breakers.tripped ? new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")) : null;
-      return this.finish({ plan, changes: plannedChanges(plan, stamps), conflicts, breakers, abort, items: planItems(plan, stampOps, scope), linksTotal: links.length });
+      return this.finish({ plan, changes: plannedChanges(plan, stamps), conflicts, breakers, abort, items: planItems(plan, stampOps, scope), linksTotal: index.size });
     }
     if (breakers.tripped) {
-      return this.finish({ plan, conflicts, breakers, abort: new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")), linksTotal: links.length });
+      return this.finish({ plan, conflicts, breakers, abort: new CaseSyncError("CS_BREAKER", breakers.reasons.join("; ")), linksTotal: index.size });
     }
     this.checkStopped();
     await storeConflicts(store, plan.conflicts, this.clock.now());
@@ -637,29 +622,23 @@ export class EngineRun {
    * Loads the bases of the links that will be diffed: a side changed since its base, a record
    * missing, or a conflict waiting. Unchanged pairs (the bulk of a sync) never load theirs.
    */
-  private async loadBases(links: Link[], pendingPlannrIds: ReadonlySet<string>): Promise<void> {
+  private async loadBases(index: LinkIndex, pendingPlannrIds: ReadonlySet<string>): Promise<void> {
     const p = this.snapshots.plannr;
     const o = this.snapshots.onlyoffice;
-    const wanted = links
-      .filter((l) => {
-        if (l.baseHashPlannr === null) return true; // first contact: compared field by field
-        const pr = p?.records.get(l.plannrId);
-        const or = o?.records.get(l.onlyofficeId);
-        return !pr || !or || pr.hash !== l.baseHashPlannr || or.hash !== l.baseHashOnlyoffice || pendingPlannrIds.has(l.plannrId);
-      })
-      .map((l) => l.plannrId);
-    const loaded = new Map<string, Link>();
-    for (let i = 0; i < wanted.length; i += 500) {
-      for (const link of await this.deps.store.getLinks(wanted.slice(i, i + 500))) loaded.set(link.plannrId, link);
+    const wanted: string[] = [];
+    for (const l of index) {
+      const pr = p?.records.get(l.plannrId);
+      const or = o?.records.get(l.onlyofficeId);
+      // (No base hash: first contact, compared field by field.)
+      if (l.baseHashPlannr === null || !pr || !or || pr.hash !== l.baseHashPlannr || or.hash !== l.baseHashOnlyoffice || pendingPlannrIds.has(l.plannrId)) wanted.push(l.plannrId);
     }
-    for (let i = 0; i < links.length; i += 1) {
-      const full = loaded.get((links[i] as Link).plannrId);
-      if (full) links[i] = full;
+    for (let i = 0; i < wanted.length; i += 500) {
+      for (const link of await this.deps.store.getLinks(wanted.slice(i, i + 500))) index.load(link);
     }
   }
 
   /** Invariant 7: a linked case missing from a complete scan is read once more before it counts as deleted. */
-  private async confirmVanished(links: readonly Link[], scope: ViewScope, refine: (r: CaseRecord) => CaseRecord): Promise<void> {
+  private async confirmVanished(links: Iterable<Link>, scope: ViewScope, refine: (r: CaseRecord) => CaseRecord): Promise<void> {
     const checks: { side: Side; id: string }[] = [];
     for (const link of links) {
       const p = this.snapshots.plannr;
@@ -682,7 +661,7 @@ export class EngineRun {
    * A linked case deleted on one side is closed on the other under the `close` policy: a write,
    * encoded from the survivor's carry, which a settled survivor is not held with. It is read here.
    */
-  private async wholeSurvivors(links: readonly Link[], scope: ViewScope, refine: (r: CaseRecord) => CaseRecord): Promise<void> {
+  private async wholeSurvivors(links: Iterable<Link>, scope: ViewScope, refine: (r: CaseRecord) => CaseRecord): Promise<void> {
     const [p, o] = [this.snapshots.plannr, this.snapshots.onlyoffice];
     if (p === undefined || o === undefined || this.deps.mapping.deletes.policy !== "close") return;
     for (const link of links) {

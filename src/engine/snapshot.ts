@@ -138,8 +138,17 @@ export class SnapshotRecords {
     private readonly links: LinkIndex,
   ) {}
 
+  /** Records the scan found (released ones included). */
   get size(): number {
-    return this.entries.size + this.links.settled(this.side);
+    return this.released + this.entries.size + this.links.settled(this.side);
+  }
+
+  private released = 0;
+
+  /** Lets the summaries go once the plan is made; the count stays (the report states it). */
+  release(): void {
+    this.released += this.entries.size;
+    this.entries.clear();
   }
 
   has(id: string): boolean {

@@ -120,8 +120,6 @@ describe("SnapshotRecords over a LinkIndex", () => {
     expect(records.get("3")?.carry).toEqual({ native: true });
     expect([...records.values()].map((r) => r.id).sort()).toEqual(["1", "2", "3"]);
     expect(records.has("4")).toBe(false);
-    // The ids handed out are the links' own strings, not copies.
-    expect(records.get("2")?.id).toBe(links[1]?.onlyofficeId);
     // A record held whole after all (a survivor read again) is no longer settled.
     records.set("1", { ...whole, id: "1" });
     expect(index.isSettled("onlyoffice", "1")).toBe(false);
@@ -130,14 +128,21 @@ describe("SnapshotRecords over a LinkIndex", () => {
     expect(index.settled("plannr")).toBe(0);
   });
 
-  it("finds the link that replaced one in the list (its base loaded)", () => {
-    const list = [...links];
-    const index = new LinkIndex(list);
-    const full = { ...links[0]!, base: aCase() };
-    list[0] = full;
-    expect(index.byPlannr("p-a")).toBe(full);
-    expect(index.byOnlyoffice("1")).toBe(full);
-    expect(index.byOnlyoffice("9")).toBeUndefined();
+  it("finds each link by either id, and hands out a loaded one whole", () => {
+    // Ids in no particular order, of several lengths (the index sorts for itself).
+    const many: Link[] = Array.from({ length: 500 }, (_, i) => ({ ...links[0]!, plannrId: `p-${(i * 7919) % 500}`, onlyofficeId: String((i * 104729) % 100_003), how: i % 2 === 0 ? "create" : null }));
+    const index = new LinkIndex(many);
+    expect(index.size).toBe(500);
+    for (const link of many) {
+      expect(index.byPlannr(link.plannrId)).toEqual(link);
+      expect(index.byOnlyoffice(link.onlyofficeId)?.plannrId).toBe(link.plannrId);
+    }
+    expect(index.byPlannr("p-500")).toBeUndefined();
+    expect(index.has("onlyoffice", "100003")).toBe(false);
+    const full = { ...many[3]!, base: aCase(), linkedAt: "2025-01-01T00:00:00.000Z" };
+    index.load(full);
+    expect(index.byOnlyoffice(full.onlyofficeId)).toBe(full);
+    expect([...index].filter((l) => l.base !== null)).toEqual([full]);
   });
 });
 
