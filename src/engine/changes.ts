@@ -28,31 +28,41 @@ export async function findOnlyofficeChanges(input: {
   known: Map<string, string>;
   /** The links (bases not needed): read only when some record was not skipped. */
   links: () => Promise<readonly Link[]>;
+  /** Stops the listing (a service shutting down): the answer is then incomplete and hands out nothing. */
+  signal?: AbortSignal | undefined;
 }): Promise<OnlyofficeChanges> {
   const candidates: { id: string; hash: string | null; rawHash: string | null }[] = [];
   const seen = new Set<string>();
   let listed = 0;
   let unchanged = 0;
   let complete = false;
-  for await (const item of input.onlyoffice.listCases({ known: input.known })) {
-    if (item.kind === "end") {
-      complete = item.complete;
-      break;
+  const stopped = (): OnlyofficeChanges => ({ changed: [], complete: false, listed, unchanged });
+  try {
+    for await (const item of input.onlyoffice.listCases({ known: input.known })) {
+      if (input.signal?.aborted === true) return stopped();
+      if (item.kind === "end") {
+        complete = item.complete;
+        break;
+      }
+      listed += 1;
+      if (item.kind === "unchanged") {
+        unchanged += 1;
+        seen.add(item.id);
+        continue;
+      }
+      if (item.kind === "invalid") {
+        seen.add(item.id);
+        continue; // cannot be compared; the reconcile reports it
+      }
+      const record = input.refine(item.record);
+      seen.add(record.id);
+      const errors = record.issues.some((i) => i.severity === "error");
+      candidates.push({ id: record.id, hash: errors ? null : viewHash(input.scope, record.case), rawHash: item.rawHash ?? null });
     }
-    listed += 1;
-    if (item.kind === "unchanged") {
-      unchanged += 1;
-      seen.add(item.id);
-      continue;
-    }
-    if (item.kind === "invalid") {
-      seen.add(item.id);
-      continue; // cannot be compared; the reconcile reports it
-    }
-    const record = input.refine(item.record);
-    seen.add(record.id);
-    const errors = record.issues.some((i) => i.severity === "error");
-    candidates.push({ id: record.id, hash: errors ? null : viewHash(input.scope, record.case), rawHash: item.rawHash ?? null });
+  } catch (error) {
+    // A read cut by the stop: nothing half-read is handed out, and `known` is left as it was.
+    if (input.signal?.aborted === true) return stopped();
+    throw error;
   }
   if (complete) for (const id of input.known.keys()) if (!seen.has(id)) input.known.delete(id);
   if (candidates.length === 0) return { changed: [], complete, listed, unchanged };

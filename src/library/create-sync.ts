@@ -68,8 +68,10 @@ export interface CaseSync {
    * raw hash it had last time is not decoded, and a changed case is returned once per change
    * (delete its id from `known` to have it returned again, e.g. after its sync failed).
    * Reads no Plannr case; Plannr's reference lists only when no run of this instance read them yet.
+   * `signal` stops it (reads in flight are cancelled): the answer is then `complete: false` with
+   * nothing changed and `known` untouched.
    */
-  scanOnlyoffice(known: Map<string, string>): Promise<OnlyofficeChanges>;
+  scanOnlyoffice(known: Map<string, string>, options?: { signal?: AbortSignal }): Promise<OnlyofficeChanges>;
   migrate(options: MigrateOptions): Promise<RunReport>;
   /** Takes a run's writes back where nothing moved since (SPEC §11); `dryRun` plans only. */
   undo(runId: string, options?: UndoOptions): Promise<RunReport>;
@@ -162,17 +164,19 @@ export function createSync(options: CreateSyncOptions): CaseSync {
       const mode = { kind: "sync" as const, dryRun: false, allowMassDelete: false, allowMassCreate: false, targets: { plannr: t.plannr ?? [], onlyoffice: t.onlyoffice ?? [] } };
       return runEngine(withLimit(o.maxRunTimeMs), mode, o.signal);
     },
-    async scanOnlyoffice(known) {
+    async scanOnlyoffice(known, options = {}) {
       if (!(known instanceof Map)) throw new CaseSyncError("CS_USAGE", "scanOnlyoffice needs a Map of ONLYOFFICE id → raw hash (start with new Map())", { field: "known" });
+      const signal = options.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) throw new CaseSyncError("CS_USAGE", "scanOnlyoffice's signal must be an AbortSignal", { field: "signal" });
       await init();
-      onlyoffice.beginRun?.();
+      onlyoffice.beginRun?.(signal);
       if (references.plannr === null || references.onlyoffice === null) {
         const [p, o] = await Promise.all([plannr.listReference(), onlyoffice.listReference()]);
         Object.assign(references, { plannr: p, onlyoffice: o });
       }
       const directory = new Directory(references.plannr as Reference, references.onlyoffice as Reference, mapping);
       const scope = { settings: deriveSettings(mapping), directory };
-      return findOnlyofficeChanges({ onlyoffice, scope, refine: refineOnlyoffice(directory), known, links: () => store.listLinks({ bases: false }) });
+      return findOnlyofficeChanges({ onlyoffice, scope, refine: refineOnlyoffice(directory), known, links: () => store.listLinks({ bases: false }), signal });
     },
     async undo(runId, input = {}) {
       const o = parseOption(UndoOptionsSchema, input, "undo options");

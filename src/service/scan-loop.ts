@@ -9,7 +9,7 @@ import type { ServiceMetrics } from "./metrics.js";
 import type { AuthReadiness } from "./readiness.js";
 
 export interface ScanEngine {
-  scanOnlyoffice(known: Map<string, string>): Promise<{ changed: string[]; complete: boolean; listed: number; unchanged: number }>;
+  scanOnlyoffice(known: Map<string, string>, options?: { signal?: AbortSignal }): Promise<{ changed: string[]; complete: boolean; listed: number; unchanged: number }>;
   syncCases(targets: { plannr?: string[]; onlyoffice?: string[] }, options?: { signal?: AbortSignal }): Promise<RunReport>;
 }
 
@@ -33,13 +33,13 @@ export async function scanOnce(options: ScanOptions, signal: AbortSignal): Promi
   const known = options.known();
   let found: Awaited<ReturnType<ScanEngine["scanOnlyoffice"]>>;
   try {
-    found = await engine.scanOnlyoffice(known);
+    found = await engine.scanOnlyoffice(known, { signal });
     options.readiness.noteCall("onlyoffice", null);
   } catch (error) {
     options.readiness.noteCall("onlyoffice", error);
     throw error;
   }
-  if (!found.complete) logger.warn({ listed: found.listed }, "the ONLYOFFICE scan could not read every page; the next tick looks again");
+  if (!found.complete && !signal.aborted) logger.warn({ listed: found.listed }, "the ONLYOFFICE scan could not read every page; the next tick looks again");
   if (found.changed.length === 0 || signal.aborted) {
     for (const id of found.changed) known.delete(id);
     return { listed: found.listed, changed: found.changed.length, synced: false };

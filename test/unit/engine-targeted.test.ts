@@ -151,12 +151,53 @@ describe("targeted sync (SPEC §9)", () => {
 });
 
 describe("ONLYOFFICE scan tick (findOnlyofficeChanges)", () => {
-  async function tick(world: EngineWorld, known: Map<string, string>) {
+  async function tick(world: EngineWorld, known: Map<string, string>, signal?: AbortSignal) {
     const refs = references();
     const directory = new Directory(refs.plannr, refs.onlyoffice, world.mapping);
     const scope = { settings: deriveSettings(world.mapping), directory };
-    return findOnlyofficeChanges({ onlyoffice: world.onlyoffice, scope, refine: refineOnlyoffice(directory), known, links: () => world.store.listLinks({ bases: false }) });
+    return findOnlyofficeChanges({ onlyoffice: world.onlyoffice, scope, refine: refineOnlyoffice(directory), known, links: () => world.store.listLinks({ bases: false }), signal });
   }
+
+  it("a stop ends the listing at the next record: nothing handed out, nothing forgotten", async () => {
+    const { world, ids, partner } = await linkedWorld(4);
+    const known = new Map<string, string>();
+    await tick(world, known);
+    const remembered = new Map(known);
+    const o = await partner(ids[1] ?? "");
+    world.onlyoffice.edit(o, (c) => ({ ...c, title: "Edited before the stop" }));
+    const stop = new AbortController();
+    // Stopped while the second record is handed over.
+    const listing = world.onlyoffice.listCases.bind(world.onlyoffice);
+    let handed = 0;
+    world.onlyoffice.listCases = async function* (options) {
+      for await (const item of listing(options)) {
+        handed += 1;
+        if (handed === 2) stop.abort();
+        yield item;
+      }
+    };
+    const stopped = await tick(world, known, stop.signal);
+    expect(stopped).toMatchObject({ changed: [], complete: false });
+    expect(stopped.listed).toBeLessThan(4);
+    expect(known).toEqual(remembered);
+    // The change is still there for the next tick.
+    world.onlyoffice.listCases = listing;
+    expect((await tick(world, known)).changed).toEqual([o]);
+  });
+
+  it("a listing whose read is cut by the stop answers incomplete instead of throwing", async () => {
+    const { world } = await linkedWorld(2);
+    const known = new Map<string, string>();
+    const stop = new AbortController();
+    world.onlyoffice.listCases = async function* () {
+      stop.abort();
+      yield* [];
+      throw new Error("read cut by the stop");
+    };
+    expect(await tick(world, known, stop.signal)).toMatchObject({ changed: [], complete: false, listed: 0 });
+    // Without a stop the same failure is the caller's to see.
+    await expect(tick(world, known)).rejects.toThrow("read cut by the stop");
+  });
 
   it("hands out only what moved since its base, once per change, and new cases", async () => {
     const { world, ids, partner } = await linkedWorld(4);
