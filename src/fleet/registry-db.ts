@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import pg from "pg";
 import { parsePostgresLocation, type PostgresLocation } from "../state/location.js";
 import { postgresSsl } from "../state/postgres-tls.js";
+import { inTransaction } from "../state/pg-transaction.js";
 import { toStateError } from "../state/store-errors.js";
 
 export type Queryable = Pick<pg.ClientBase, "query">;
@@ -43,26 +44,10 @@ export class RegistryDatabase {
 
   /** Runs `fn` in one transaction; any error rolls it back and is rethrown (driver errors translated). */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
     try {
-      client = await this.pool.connect();
+      return await inTransaction(this.pool, fn);
     } catch (error) {
       throw toStateError(error, this.location.description, this.location.secrets);
-    }
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
-      const result = await fn(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((rollbackError: unknown) => {
-        // A connection that cannot roll back is not returned to the pool.
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw toStateError(error, this.location.description, this.location.secrets);
-    } finally {
-      client.release(broken);
     }
   }
 

@@ -23,6 +23,7 @@ import type {
 import { checkClaim, planCommit } from "./commit-plan.js";
 import { postgresDialect, type Dialect } from "./dialect.js";
 import { parsePostgresLocation, type PostgresLocation } from "./location.js";
+import { inTransaction } from "./pg-transaction.js";
 import { mayTakeLock, probeProcess, type ProcessProbe } from "./lock-policy.js";
 import { postgresSsl } from "./postgres-tls.js";
 import { pendingMigrations, SCHEMA_VERSION, versionTableDdl } from "./migrations.js";
@@ -117,23 +118,8 @@ export class PostgresStateStore implements StateStore {
     }
   }
 
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
-      const result = await fn(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((rollbackError: unknown) => {
-        // A connection that cannot roll back is not returned to the pool.
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   private async rowsOf(statement: StatementName, values: SqlValue[] = [], on: Queryable = this.pool): Promise<Row[]> {
