@@ -1,8 +1,10 @@
 // The service's ONLYOFFICE scan tick (issue 11 item 5), measured against the simulator and
 // printed, never asserted: (a) the CPU of a scan of N cases all known unchanged, against the
-// parse-only floor (the same page bodies, fetched once, only JSON.parse'd) and against the
-// transport floor (the same pages through the adapter's HTTP client with no per-case work:
-// receiving, UTF-8 decoding, parsing, the depth check); the full scan without `known` for
+// parse-only floor of the issue (the same pages fetched and parsed through the adapter's HTTP
+// client with no per-case work: receiving, decoding, JSON.parse, the depth check; the issue's
+// figures, 0.2 ms a record at 2.6–2.8× that floor, put it at ~75 µs a record, which only a
+// fetch-and-parse floor is) and, for scale, against a bare JSON.parse of the page bodies already
+// in memory as strings; the full scan without `known` for
 // comparison; (b) the wall time of the all-unchanged scan when every request takes 100 ms more,
 // with pages fetched ahead and, for comparison, one at a time. The simulator answers one request at
 // a time and spends CPU on each page (it sorts every case for each one), which bounds any client's
@@ -246,12 +248,12 @@ export async function scanScenario(n = Number(process.env.BENCH_SCAN_CASES ?? 10
     const base = { onlyoffice, mapping: found.text, runs: Number(process.env.BENCH_SCAN_RUNS ?? 3), latencyMs };
 
     const cpu = await runChild<CpuResult>(dir, { ...base, mode: "cpu" });
-    const ratio = (ms: number) => `${ms.toFixed(0)} ms = ${(ms / cpu.parseMs).toFixed(2)}× parse, ${(ms / cpu.transportMs).toFixed(2)}× transport`;
+    const ratio = (ms: number) => `${ms.toFixed(0)} ms = ${(ms / cpu.transportMs).toFixed(2)}× the floor, ${(ms / cpu.parseMs).toFixed(2)}× bare JSON.parse`;
     line("cases listed / pages / body MB", `${cpu.cases} / ${cpu.pages} / ${(cpu.bytes / 1e6).toFixed(1)}`);
-    line("parse-only floor: JSON.parse of the page bodies (CPU)", `${cpu.parseMs.toFixed(0)} ms (${((cpu.parseMs * 1000) / cpu.cases).toFixed(1)} µs a case)`);
-    line("transport floor: the pages through the HTTP client (CPU)", `${cpu.transportMs.toFixed(0)} ms = ${(cpu.transportMs / cpu.parseMs).toFixed(2)}× parse`);
-    line("scan, every case known unchanged (CPU; target < 1.5× parse)", `${ratio(cpu.knownMs)} (${cpu.unchanged} unchanged)`);
-    line("  of which the adapter's own work (scan − transport floor)", `${(cpu.knownMs - cpu.transportMs).toFixed(0)} ms = ${((cpu.knownMs - cpu.transportMs) / cpu.parseMs).toFixed(2)}× parse`);
+    line("parse-only floor: pages fetched and parsed, no per-case work (CPU)", `${cpu.transportMs.toFixed(0)} ms (${((cpu.transportMs * 1000) / cpu.cases).toFixed(1)} µs a case)`);
+    line("  for scale: bare JSON.parse of the bodies held as strings", `${cpu.parseMs.toFixed(0)} ms (${((cpu.parseMs * 1000) / cpu.cases).toFixed(1)} µs a case)`);
+    line("scan, every case known unchanged (CPU; target < 1.5× the floor)", `${ratio(cpu.knownMs)} (${cpu.unchanged} unchanged)`);
+    line("  of which the adapter's own work (scan − floor)", `${(cpu.knownMs - cpu.transportMs).toFixed(0)} ms (${(((cpu.knownMs - cpu.transportMs) * 1000) / cpu.cases).toFixed(1)} µs a case)`);
     line("scan without known: zod + decode of every case (CPU)", `${ratio(cpu.fullMs)} (${((cpu.fullMs * 1000) / cpu.cases).toFixed(1)} µs a case)`);
 
     const wall = await runChild<WallResult>(dir, { ...base, mode: "wall", runs: 1 });
