@@ -5,7 +5,7 @@ import { CaseSyncError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import type { CaseSync } from "../library/create-sync.js";
 import { PairRegistry, type OpenSyncOptions, type PairDetails, type PairInput, type PairSummary } from "./registry.js";
-import { startWorker, type RunningWorker, type WorkerOptions } from "./worker.js";
+import type { RunningWorker, WorkerOptions } from "./worker.js";
 
 export interface FleetOptions {
   /** `postgres://…[?schema=<fleet>]` (default schema `case_sync_fleet`). */
@@ -52,8 +52,10 @@ export interface Fleet {
 export type StartWorker = (registry: PairRegistry, options: FleetWorkerOptions) => Promise<FleetWorker>;
 
 /** The worker (worker.ts) on this registry's database: pg-boss in `<fleet>_boss`. */
-const startFleetWorker = (registry: PairRegistry, options: FleetWorkerOptions, logger?: Logger): Promise<FleetWorker> =>
-  startWorker(registry, { url: registry.url, fleetSchema: registry.schema }, options, logger);
+// pg-boss and the worker's HTTP server are loaded when a worker starts: `pairs` commands and an
+// embedder that only manages pairs never load them.
+const startFleetWorker = async (registry: PairRegistry, options: FleetWorkerOptions, logger?: Logger): Promise<FleetWorker> =>
+  (await import("./worker.js")).startWorker(registry, { url: registry.url, fleetSchema: registry.schema }, options, logger);
 
 /** Opens the fleet: connects, migrates the registry's tables and checks `secretKey` against them. */
 export async function createFleet(options: FleetOptions): Promise<Fleet> {

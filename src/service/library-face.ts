@@ -3,7 +3,7 @@
 // (src/index.ts) exports this wrapper: the same CaseSync object, plus `serve`.
 import { createSync as createLibrarySync, type CaseSync } from "../library/create-sync.js";
 import type { CreateSyncOptions } from "../library/options.js";
-import { startService, type ServeOptions, type ServiceHandle } from "./service.js";
+import type { ServeOptions, ServiceHandle } from "./service.js";
 
 export interface CaseSyncService extends CaseSync {
   /**
@@ -16,5 +16,8 @@ export interface CaseSyncService extends CaseSync {
 
 export function createSync(options: CreateSyncOptions): CaseSyncService {
   const sync = createLibrarySync(options);
-  return Object.assign(sync, { serve: (serveOptions: ServeOptions = {}) => startService(sync, serveOptions) });
+  // The service (fastify, prom-client) is loaded when first served: a scheduled sync or a worker's
+  // pair run never pays its memory (about 12 MB of resident code).
+  const serve = async (serveOptions: ServeOptions = {}) => (await import("./service.js")).startService(sync, serveOptions);
+  return Object.assign(sync, { serve });
 }
