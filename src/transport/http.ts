@@ -11,6 +11,10 @@
 // once, and nothing is retried after it; a body past the size cap is dropped while it streams
 // (axios counts decompressed bytes, so a gzip bomb is cut too) and not retried; an answer nested
 // deeper than MAX_JSON_DEPTH is refused before anything walks it; redirects are not followed.
+//
+// Bodies arrive as bytes and are decoded here (issue 11), with the semantics axios's silent JSON
+// parsing had: JSON becomes its value, anything else stays text (json-text.ts, `answerBody`).
+// JSON.parse reads an ASCII-escaped one-byte string, never a two-byte UTF-8 decode of the page.
 import { getMaxListeners, setMaxListeners } from "node:events";
 import http from "node:http";
 import https from "node:https";
@@ -21,6 +25,7 @@ import { silentLogger, systemClock, type Clock, type Logger } from "../core/port
 import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitPolicy } from "./circuit.js";
 import { errorFromNetwork, errorFromResponse, type CallContext } from "./errors.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.js";
+import { answerBody } from "./json-text.js";
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   deadlineError,
@@ -129,8 +134,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     httpsAgent,
     // Status handling is ours: every non-2xx becomes one typed error below.
     validateStatus: () => true,
-    // Keep raw text for non-JSON answers (ONLYOFFICE's plain-text 401).
-    transitional: { silentJSONParsing: true, forcedJSONParsing: true, clarifyTimeoutError: true },
+    // The raw bytes: decoding is ours (json-text.ts), so JSON.parse reads a one-byte string (issue 11).
+    responseType: "arraybuffer",
+    transitional: { clarifyTimeoutError: true },
     maxRedirects: 0,
     proxy: false,
     // Counted while the body streams, after decompression; past it axios drops the socket.
@@ -222,7 +228,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     limiter?.observe(headersOut, response.status);
     logger.trace({ endpoint: request.endpoint, status: response.status, ms: clock.now().getTime() - started }, "request");
     const ok = response.status >= 200 && response.status < 300;
-    let body = response.data as unknown;
+    // A Buffer from axios's Node adapter (`responseType: "arraybuffer"`).
+    const raw: unknown = response.data;
+    let body = Buffer.isBuffer(raw) ? answerBody(raw) : raw;
     if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
       // Refused before anything walks it: a classifier, a log line or a schema would recurse.
       if (ok) throw tooDeepError(context, response.status);

@@ -12,16 +12,40 @@ export const MAX_JSON_DEPTH = 64;
  * True when `value` nests arrays/objects more than `cap` levels deep. Iterative (an explicit stack),
  * so it is safe on any input; it stops at the first container past the cap, so a hostile answer
  * costs at most `cap` levels of bookkeeping beyond what was already parsed.
+ *
+ * It walks every container of every answer (111 MB of list pages in a full ONLYOFFICE scan), so it
+ * allocates nothing per node: two parallel stacks (containers, their depths) instead of a record
+ * per entry, indexed loops over arrays and `for…in` over objects instead of `Object.values` arrays.
  */
 export function nestsDeeperThan(value: unknown, cap: number = MAX_JSON_DEPTH): boolean {
   if (value === null || typeof value !== "object") return false;
-  const stack: { node: object; depth: number }[] = [{ node: value, depth: 1 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
     if (depth > cap) return true;
-    const members: unknown[] = Array.isArray(node) ? node : Object.values(node);
-    for (const member of members) {
-      if (member !== null && typeof member === "object") stack.push({ node: member, depth: depth + 1 });
+    if (Array.isArray(node)) {
+      for (let index = 0; index < node.length; index += 1) {
+        const member: unknown = node[index];
+        if (member !== null && typeof member === "object") {
+          nodes.push(member);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      const record = node as Record<string, unknown>;
+      for (const key in record) {
+        // Own properties only, as Object.values gave (for…in also visits inherited enumerable ones).
+        // Spelled this way because V8 turns it, inside a for…in over the same object, into a check
+        // of the enum cache; `Object.hasOwn` gets no such shortcut (≈ 110 instead of ≈ 75 ms on the list pages).
+        if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+        const member = record[key];
+        if (member !== null && typeof member === "object") {
+          nodes.push(member);
+          depths.push(depth + 1);
+        }
+      }
     }
   }
   return false;

@@ -34,6 +34,15 @@ describe("nestsDeeperThan", () => {
     expect(nestsDeeperThan(objects)).toBe(true);
   });
 
+  it("counts own members only, as Object.values and array iteration did", () => {
+    const deep = nestedArrays(MAX_JSON_DEPTH);
+    // Inherited enumerable properties (which `for…in` visits) and non-index properties of an array are not members.
+    expect(nestsDeeperThan([Object.create({ inherited: deep }) as object])).toBe(false);
+    expect(nestsDeeperThan([Object.assign([], { extra: deep })])).toBe(false);
+    expect(nestsDeeperThan([{ own: deep }])).toBe(true);
+    expect(nestsDeeperThan([[undefined, deep]])).toBe(true);
+  });
+
   it("agrees with the recursive definition on any JSON value", () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 10 }), (value, cap) => {
