@@ -18,6 +18,8 @@ const config = JSON.parse(readFileSync(configPath, "utf8"));
 // or, with HEAP_SNAPSHOT_AT=<n>, once n records are applied.
 let written = false;
 const phases = {};
+/** The phase the run was in when the RSS peaked (where to look first). */
+let phaseNow = "start";
 const snapshotAt = process.env.HEAP_SNAPSHOT_AT ? Number(process.env.HEAP_SNAPSHOT_AT) : null;
 const onProgress = (event) => {
   const due = snapshotAt === null ? event.phase === "plan" : event.phase === "apply" && event.done >= snapshotAt;
@@ -26,6 +28,7 @@ const onProgress = (event) => {
     writeHeapSnapshot(`${process.env.HEAP_SNAPSHOT}/${event.phase}.heapsnapshot`);
   }
   phases[event.phase] ??= Date.now();
+  phaseNow = event.phase;
 };
 const mb = (bytes) => Math.round(bytes / 1024 / 1024);
 let peak = null;
@@ -33,7 +36,7 @@ const sample = () => {
   const usage = process.memoryUsage();
   if (peak !== null && usage.rss <= peak.rss) return;
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name.replace(/_space$/, ""), mb(s.space_size)]));
-  peak = { rss: usage.rss, rssMb: mb(usage.rss), heapUsedMb: mb(usage.heapUsed), heapTotalMb: mb(usage.heapTotal), externalMb: mb(usage.external), spaces };
+  peak = { rss: usage.rss, rssMb: mb(usage.rss), heapUsedMb: mb(usage.heapUsed), heapTotalMb: mb(usage.heapTotal), externalMb: mb(usage.external), arrayBuffersMb: mb(usage.arrayBuffers), phase: phaseNow, spaces };
 };
 const sampler = process.env.MEMORY_TRACE ? setInterval(sample, 25) : null;
 let sleepers = 0;

@@ -30,7 +30,7 @@ interface ChildResult {
   maxRssMb: number;
   /** Wall time some Plannr request waited for the limiter. */
   limiterWaitMs: number;
-  atPeak?: { heapUsedMb: number; heapTotalMb: number; externalMb: number };
+  atPeak?: { heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb?: number; phase?: string };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "case-sync-bench-"));
@@ -100,7 +100,8 @@ function line(label: string, value: string): void {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const heapNote = (r: ChildResult) => (r.atPeak ? ` (heap used ${r.atPeak.heapUsedMb} MB of ${r.atPeak.heapTotalMb} MB at the peak)` : "");
+const heapNote = (r: ChildResult) =>
+  r.atPeak ? ` (at the peak, in ${r.atPeak.phase ?? "?"}: heap used ${r.atPeak.heapUsedMb} MB of ${r.atPeak.heapTotalMb} MB, buffers ${r.atPeak.arrayBuffersMb ?? "?"} MB)` : "";
 
 interface MemoryRow {
   cases: number;
