@@ -17,7 +17,7 @@ import { checkBreakers, type BreakerVerdict } from "./breakers.js";
 import { conflictReports, copyConflictId, storeConflicts, uncertainCopies } from "./conflicts.js";
 import { deriveSettings } from "./context.js";
 import { Directory, refineOnlyoffice } from "./directory.js";
-import { LinkIndex } from "./link-index.js";
+import { LinkIndex, NOT_LOADED } from "./link-index.js";
 import { CLOCK_SKEW_MS, pairRecords, type Pairing } from "./links.js";
 import { ChangeLog } from "./change-log.js";
 import { buildPlan, isIssue, planCreate } from "./plan.js";
@@ -627,6 +627,8 @@ export class EngineRun {
     const o = this.snapshots.onlyoffice;
     const wanted: string[] = [];
     for (const l of index) {
+      // Held whole already (a targeted run read its links from the store): nothing to load.
+      if (l.linkedAt !== NOT_LOADED) continue;
       const pr = p?.records.get(l.plannrId);
       const or = o?.records.get(l.onlyofficeId);
       // (No base hash: first contact, compared field by field.)

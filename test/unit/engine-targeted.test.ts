@@ -2,7 +2,7 @@
 // few pairs read by id. What it may conclude from that partial view is what these tests pin down:
 // edits cross, echoes cost reads and no writes, a 404 is a delete, a new case is copied once, and
 // nothing is copied that a full sync might have to adopt instead.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { findOnlyofficeChanges } from "../../src/engine/changes.js";
 import { deriveSettings } from "../../src/engine/context.js";
 import { Directory, refineOnlyoffice } from "../../src/engine/directory.js";
@@ -45,6 +45,17 @@ describe("targeted sync (SPEC §9)", () => {
     expect(world.plannr.requestCount() - before.p).toBe(1);
     // The other pairs were left alone.
     for (const other of ids.filter((x) => x !== id)) expect(world.onlyoffice.cases.get(await partner(other))?.case.title).toMatch(/^Case \d$/);
+  });
+
+  it("reads the links of the pair in scope once: they are whole, so no second load of their bases", async () => {
+    const { world, ids, cache, partner } = await linkedWorld(3);
+    const id = ids[1] ?? "";
+    world.plannr.edit(id, (c) => ({ ...c, title: "Edited for the base count" }));
+    const getLinks = vi.spyOn(world.store, "getLinks");
+    const report = await targeted(world, cache, { plannr: [id] });
+    expect(report.exitCode).toBe(0);
+    expect(world.onlyoffice.cases.get(await partner(id))?.case.title).toBe("Edited for the base count");
+    expect(getLinks).not.toHaveBeenCalled();
   });
 
   it("the engine's own write coming back as a delivery costs one read per side and no write", async () => {
