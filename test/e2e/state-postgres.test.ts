@@ -2,7 +2,7 @@
 // store gets its own random schema, dropped at the end. An unreachable server fails this file:
 // CI has one, and a silent skip would hide a broken store.
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StateStore } from "../../src/core/state.js";
 import { postgresDialect } from "../../src/state/dialect.js";
@@ -10,8 +10,8 @@ import { MIGRATIONS, versionTableDdl } from "../../src/state/migrations.js";
 import { openStateStore } from "../../src/state/open.js";
 import { PostgresStateStore } from "../../src/state/postgres.js";
 import { fullCase, link, stateStoreContract, type RawAccess } from "../contract/state-store.contract.js";
+import { postgresUrl, withClient as withLocalClient } from "../support/local-postgres.js";
 
-const CANDIDATES = ["postgres://postgres@127.0.0.1:5432/test", "postgres://root@127.0.0.1:5432/test"];
 const RUN_TAG = randomBytes(4).toString("hex");
 
 let baseUrl = "";
@@ -19,28 +19,7 @@ let schemaCounter = 0;
 const schemas = new Set<string>();
 const schemaOf = new Map<StateStore, string>();
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: baseUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const withClient = <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => withLocalClient(baseUrl, fn);
 
 function newSchema(): string {
   schemaCounter += 1;
@@ -56,13 +35,7 @@ function storeIn(schema: string): PostgresStateStore {
 }
 
 beforeAll(async () => {
-  for (const url of CANDIDATES) {
-    if (await reachable(url)) {
-      baseUrl = url;
-      return;
-    }
-  }
-  throw new Error(`PostgreSQL is not reachable at ${CANDIDATES.join(" or ")}; these tests need it`);
+  baseUrl = await postgresUrl();
 });
 
 afterAll(async () => {

@@ -3,41 +3,13 @@
 // `<fleet>_boss`), a fresh key, and a working mapping for a sandbox (what `init` writes, with a
 // default client set since the world has joint clients).
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { discoverMapping } from "../../src/library/discover.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../src/library/options.js";
 import type { Sandboxes } from "../../src/sandbox/index.js";
+import { postgresUrl, withClient } from "./local-postgres.js";
 
-const CANDIDATES = ["postgres://postgres@127.0.0.1:5432/test", "postgres://root@127.0.0.1:5432/test"];
+export { postgresUrl, withClient };
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  try {
-    await client.connect();
-    await client.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** The local server's URL; an unreachable server fails the file (a silent skip would hide a broken fleet). */
-export async function postgresUrl(): Promise<string> {
-  for (const url of CANDIDATES) if (await reachable(url)) return url;
-  throw new Error(`PostgreSQL is not reachable at ${CANDIDATES.join(" or ")}; these tests need it`);
-}
-
-export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A fleet schema name of this run's own. */
 export function fleetSchemaName(tag: string): string {
