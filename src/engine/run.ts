@@ -333,7 +333,14 @@ export class EngineRun {
       const copyable = (summary: RecordSummary) => !isIssue(planCreate({ scope, adapters: { plannr, onlyoffice }, mode: planMode }, from, summary));
       const source = await takeSnapshot(scanOf(from), { ...options(from), streamCopies: { copyable, keepWhole } });
       [pSnap, oSnap] = from === "plannr" ? [source, destination] : [destination, source];
-    } else [pSnap, oSnap] = await Promise.all([takeSnapshot(scanOf("plannr"), options("plannr")), takeSnapshot(scanOf("onlyoffice"), options("onlyoffice"))]);
+    } else {
+      // One side after the other: two scans at once hold two sides' pages in flight and their
+      // garbage uncollected together (10,000-case no-op: 261 → 233 MB peak RSS, 45 → 21 MB of
+      // buffers) for a few seconds of wall time: ONLYOFFICE has no rate limit and lists 1,000 cases a
+      // page, so it is the quick one of the two (4.6 s for the whole 10,000-case no-op).
+      oSnap = await takeSnapshot(scanOf("onlyoffice"), options("onlyoffice"));
+      pSnap = await takeSnapshot(scanOf("plannr"), options("plannr"));
+    }
     this.snapshots = { plannr: pSnap, onlyoffice: oSnap };
     this.checkStopped();
     for (const snap of [pSnap, oSnap]) {

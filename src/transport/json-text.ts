@@ -41,7 +41,7 @@ export function escapedJsonText(body: Buffer): string | undefined {
   const length = body.length;
   const words = AsciiWords.of(body);
   // Room for the ASCII and a few escapes; grown when a body is mostly non-ASCII (≤ 6 bytes per byte).
-  let out = Buffer.allocUnsafe(length + (length >> 6) + 64);
+  let out = scratchFor(length + (length >> 6) + 64);
   let written = 0;
   let runStart = 0;
   let at = 0;
@@ -109,7 +109,30 @@ export function escapedJsonText(body: Buffer): string | undefined {
     out = grown;
   }
   written += body.copy(out, written, runStart, length);
-  return out.toString("latin1", 0, written);
+  const text = out.toString("latin1", 0, written);
+  keepScratch(out);
+  return text;
+}
+
+/**
+ * One output buffer reused from page to page (the text is copied out of it before anything else
+ * runs): a scan of 100 pages would otherwise leave 100 MB of these for the collector. Only a buffer
+ * the size of an ordinary page is kept, so one huge answer does not stay in memory for good.
+ */
+const SCRATCH_KEEP = 4 * 1024 * 1024;
+let scratch: Buffer | null = null;
+
+function scratchFor(size: number): Buffer {
+  if (scratch !== null && scratch.length >= size) {
+    const reused = scratch;
+    scratch = null;
+    return reused;
+  }
+  return Buffer.allocUnsafe(size);
+}
+
+function keepScratch(buffer: Buffer): void {
+  if (buffer.length <= SCRATCH_KEEP && (scratch === null || scratch.length < buffer.length)) scratch = buffer;
 }
 
 /**
