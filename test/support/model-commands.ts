@@ -149,15 +149,14 @@ export class WebhookCommand implements ModelCommand {
     if (outcome.crashed) await restartProcess(m, real);
     const report = outcome.report;
     if (report !== null) check(report.exitCode !== 1, "internal-error", () => JSON.stringify(report.abort ?? report.errors.slice(0, 3)));
-    const hazardFree0 = this.hazards.faults.length === 0 && this.hazards.strip.length === 0 && !outcome.killed;
-    const clean = hazardFree0 && report !== null && report.abort === null;
+    const hazardFree = this.hazards.faults.length === 0 && this.hazards.strip.length === 0 && !outcome.killed;
+    const clean = hazardFree && report !== null && report.abort === null;
     census(m, real.eyes, { report, clean: false, runStart });
     refreshUnmapped(m, real);
     // The pairs in scope are judged like a full sync's (their values, conflicts and errors); the model learns their outcome.
     const only = new Set([...targets.plannr, ...targets.onlyoffice]);
     judgePairs(m, real.eyes, { report, clean, runStart, pending: await real.process.pendingConflicts(), racedPairs: new Map(), only });
     checkUnmapped(m, real.eyes);
-    const hazardFree = this.hazards.faults.length === 0 && this.hazards.strip.length === 0 && !outcome.killed;
     if (hazardFree && report !== null && report.exitCode === 0 && report.command === "sync (targeted)") {
       const echo = (await real.process.sync(null, targets)).report;
       if (echo !== null) check(countWrites(echo) === 0, "echo", () => `the deliveries of its own writes made ${countWrites(echo)} write(s): ${JSON.stringify({ plannr: echo.sides.plannr.operations, onlyoffice: echo.sides.onlyoffice.operations })}`);
