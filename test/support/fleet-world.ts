@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { openJobQueue, type JobQueue } from "../../src/fleet/jobs-queue.js";
 import type { JobSettings } from "../../src/fleet/jobs.js";
 import { PairRegistry } from "../../src/fleet/registry.js";
@@ -15,7 +15,7 @@ import { discoverMapping } from "../../src/library/discover.js";
 import { silentLogger } from "../../src/core/ports.js";
 import { startSandboxes, type Sandboxes } from "../../src/sandbox/index.js";
 import { CLI } from "./cli.js";
-import { postgresUrl } from "./fleet-pairs.js";
+import { postgresUrl, withClient } from "./local-postgres.js";
 
 /** What the workers of these tests are started with (WORKER_ARGS), for jobs the tests send themselves. */
 export const WORKER_ARGS = ["--concurrency", "4", "--poll", "1s", "--job-expiry", "15s", "--retry-delay", "1s", "--pair-idle", "2s"];
@@ -82,16 +82,6 @@ export function webhookSecretOf(name: string): string {
 export function signedDelivery(secret: string, body: unknown): { body: string; signature: string } {
   const text = JSON.stringify(body);
   return { body: text, signature: createHmac("sha256", secret).update(text).digest("hex") };
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 function collectExit(child: ChildProcess): Promise<number> {
