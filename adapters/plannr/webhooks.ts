@@ -4,23 +4,15 @@
 // last_outgoing_webhook_call_at`; `GET` lists them as `{data: [...]}`, secrets included; one
 // subscription comes back wrapped in `{data}` or bare [D]; `PUT {events[]}` corrects the events;
 // `DELETE` answers 204. Every signing secret read is registered for redaction at once
-// (invariant 12). The service's port for this is `WebhookSubscriptionApi` in src/service.
+// (invariant 12). It implements the port `WebhookSubscriptionApi` (src/core/webhooks.ts).
 import { z } from "zod";
 import { CaseSyncError } from "../../src/core/errors.js";
+import type { RemoteSubscription, WebhookSubscriptionApi } from "../../src/core/webhooks.js";
 import { registerSecret } from "../../src/transport/redact.js";
 import { issuePath, type PlannrClient } from "./client.js";
 import { ENDPOINTS, endpointLabel, endpointPath } from "./profile.js";
 import { unwrapResource } from "./schemas.js";
 
-/** One subscription as the service sees it (camelCase, secret possibly absent on an answer that omits it). */
-export interface PlannrWebhookSubscription {
-  uuid: string;
-  url: string;
-  events: string[];
-  signingSecret: string | null;
-  createdAt: string | null;
-  lastDeliveryAt: string | null;
-}
 
 const NativeSubscriptionSchema = z.object({
   uuid: z.string().min(1),
@@ -31,7 +23,7 @@ const NativeSubscriptionSchema = z.object({
   last_outgoing_webhook_call_at: z.string().nullish(),
 });
 
-function toSubscription(native: z.infer<typeof NativeSubscriptionSchema>): PlannrWebhookSubscription {
+function toSubscription(native: z.infer<typeof NativeSubscriptionSchema>): RemoteSubscription {
   registerSecret(native.signing_secret);
   return {
     uuid: native.uuid,
@@ -43,10 +35,10 @@ function toSubscription(native: z.infer<typeof NativeSubscriptionSchema>): Plann
   };
 }
 
-export class PlannrWebhooks {
+export class PlannrWebhooks implements WebhookSubscriptionApi {
   constructor(private readonly client: Pick<PlannrClient, "send">) {}
 
-  async list(): Promise<PlannrWebhookSubscription[]> {
+  async list(): Promise<RemoteSubscription[]> {
     const body = await this.client.send("GET", endpointPath(ENDPOINTS.listWebhooks), undefined, undefined);
     const items = Array.isArray(body) ? body : body !== null && typeof body === "object" ? (body as { data?: unknown }).data : undefined;
     if (!Array.isArray(items)) throw this.schemaError("listWebhooks", "data", "expected a list");
@@ -54,7 +46,7 @@ export class PlannrWebhooks {
   }
 
   /** One subscription, or null when Plannr no longer has it. */
-  async get(uuid: string): Promise<PlannrWebhookSubscription | null> {
+  async get(uuid: string): Promise<RemoteSubscription | null> {
     try {
       return this.one("getWebhook", await this.client.send("GET", endpointPath(ENDPOINTS.getWebhook, { uuid }), undefined, undefined));
     } catch (error) {
@@ -63,11 +55,11 @@ export class PlannrWebhooks {
     }
   }
 
-  async create(url: string, events: readonly string[]): Promise<PlannrWebhookSubscription> {
+  async create(url: string, events: readonly string[]): Promise<RemoteSubscription> {
     return this.one("createWebhook", await this.client.send("POST", endpointPath(ENDPOINTS.createWebhook), { url, events: [...events] }, undefined));
   }
 
-  async update(uuid: string, events: readonly string[]): Promise<PlannrWebhookSubscription> {
+  async update(uuid: string, events: readonly string[]): Promise<RemoteSubscription> {
     return this.one("updateWebhook", await this.client.send("PUT", endpointPath(ENDPOINTS.updateWebhook, { uuid }), { events: [...events] }, undefined));
   }
 
@@ -80,12 +72,12 @@ export class PlannrWebhooks {
     }
   }
 
-  private one(name: keyof typeof ENDPOINTS, body: unknown): PlannrWebhookSubscription {
+  private one(name: keyof typeof ENDPOINTS, body: unknown): RemoteSubscription {
     const { value, prefix } = unwrapResource(body);
     return this.parse(name, value, prefix);
   }
 
-  private parse(name: keyof typeof ENDPOINTS, value: unknown, prefix: string): PlannrWebhookSubscription {
+  private parse(name: keyof typeof ENDPOINTS, value: unknown, prefix: string): RemoteSubscription {
     // The secret is registered before any message could quote the item it came in.
     const secret = value !== null && typeof value === "object" ? (value as { signing_secret?: unknown }).signing_secret : undefined;
     if (typeof secret === "string") registerSecret(secret);

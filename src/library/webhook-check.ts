@@ -4,17 +4,8 @@
 // error: sync runs without webhooks; the service is then only slower. The secret is never shown.
 import { toCaseSyncError } from "../core/errors.js";
 import type { CrmAdapter, StateStore } from "../core/ports.js";
+import { subscriptionApiOf } from "../core/webhooks.js";
 import type { CheckItem } from "../mapping/verify.js";
-
-/** What check reads of Plannr's subscription API (the Plannr adapter's `webhooks()`). */
-interface SubscriptionReader {
-  get(uuid: string): Promise<{ url: string; events: string[]; lastDeliveryAt: string | null } | null>;
-}
-
-function readerOf(adapter: CrmAdapter): SubscriptionReader | null {
-  const webhooks = (adapter as { webhooks?: () => SubscriptionReader }).webhooks;
-  return typeof webhooks === "function" ? webhooks.call(adapter) : null;
-}
 
 const NAME = "Plannr webhook subscription";
 
@@ -25,7 +16,7 @@ export async function checkSubscription(plannr: CrmAdapter, store: StateStore, p
   const waiting = await store.countInbox();
   const inbox = `${waiting} case${waiting === 1 ? "" : "s"} waiting in the inbox`;
   const described = `${stored.url} (${stored.events.join(", ")})`;
-  const reader = plannrReachable ? readerOf(plannr) : null;
+  const reader = plannrReachable ? subscriptionApiOf(plannr) : null;
   if (reader === null) return { name: NAME, ok: true, severity: "warning", detail: `${described}; not checked at Plannr; ${inbox}` };
   try {
     const remote = await reader.get(stored.uuid);

@@ -22,7 +22,8 @@ import { AuthReadiness } from "./readiness.js";
 import { reconcileOnce } from "./reconcile.js";
 import { scanOnce } from "./scan-loop.js";
 import { parseServeOptions, type ParsedServeOptions, type ServeOptions } from "./serve-options.js";
-import { ensureSubscription, subscriptionApiOf, WEBHOOK_PATH } from "./subscription.js";
+import { subscriptionApiOf } from "../core/webhooks.js";
+import { ensureSubscription, WEBHOOK_PATH } from "./subscription.js";
 import { MAX_WEBHOOK_BYTES, webhookPlugin } from "./webhook-plugin.js";
 
 export type { ServeOptions } from "./serve-options.js";

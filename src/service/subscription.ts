@@ -7,37 +7,13 @@
 import { CaseSyncError } from "../core/errors.js";
 import type { Logger, StateStore } from "../core/ports.js";
 import type { WebhookSubscription } from "../core/state.js";
+import type { WebhookSubscriptionApi } from "../core/webhooks.js";
 
 /** The events the service acts on, and the only ones it asks for (an unknown name is a 422). */
 export const SUBSCRIBED_EVENTS = ["case.created", "case.deleted", "case.updated"] as const;
 
 /** Where Plannr's deliveries go, below the public URL. */
 export const WEBHOOK_PATH = "/webhooks/plannr";
-
-/** One subscription as Plannr holds it (adapters/plannr/webhooks.ts implements the API). */
-export interface RemoteSubscription {
-  uuid: string;
-  url: string;
-  events: string[];
-  signingSecret: string | null;
-  createdAt: string | null;
-  lastDeliveryAt: string | null;
-}
-
-/** The port: Plannr's subscription API, as the Plannr adapter offers it through `webhooks()`. */
-export interface WebhookSubscriptionApi {
-  list(): Promise<RemoteSubscription[]>;
-  get(uuid: string): Promise<RemoteSubscription | null>;
-  create(url: string, events: readonly string[]): Promise<RemoteSubscription>;
-  update(uuid: string, events: readonly string[]): Promise<RemoteSubscription>;
-  remove(uuid: string): Promise<void>;
-}
-
-/** The subscription API of an adapter that has one (the Plannr adapter), else null. */
-export function subscriptionApiOf(adapter: unknown): WebhookSubscriptionApi | null {
-  const webhooks = (adapter as { webhooks?: unknown } | null)?.webhooks;
-  return typeof webhooks === "function" ? (webhooks.call(adapter) as WebhookSubscriptionApi) : null;
-}
 
 /** `https://Example.com/hooks/` → `https://example.com/hooks`: one URL, however it is written. */
 export function normalizeUrl(url: string): string {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/ports.js";
 import type { WebhookSubscription } from "../../src/core/state.js";
-import { deliveryUrl, ensureSubscription, type RemoteSubscription, type WebhookSubscriptionApi } from "../../src/service/subscription.js";
+import type { RemoteSubscription, WebhookSubscriptionApi } from "../../src/core/webhooks.js";
+import { deliveryUrl, ensureSubscription } from "../../src/service/subscription.js";
 
 const URL_ = "https://sync.example.com/webhooks/plannr";
 const EVENTS = ["case.created", "case.deleted", "case.updated"];
