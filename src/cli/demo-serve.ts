@@ -3,27 +3,16 @@
 // "UI" crosses on its own: the Plannr one through a signed delivery and a targeted sync, the
 // ONLYOFFICE one through the scan tick (every 2 s here, 30 s by default). Times are narrated as
 // measured; the act fails only when an edit has not crossed after DEADLINE_MS.
-import { createServer } from "node:net";
 import { CaseSyncError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
 import type { CaseSync } from "../library/create-sync.js";
 import type { Sandboxes } from "../sandbox/index.js";
 import { startService } from "../service/service.js";
 import { WEBHOOK_PATH } from "../service/subscription.js";
+import { freePort } from "./free-port.js";
 
 const SCAN_INTERVAL_MS = 2_000;
 const DEADLINE_MS = 20_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Milliseconds until `check` holds (polled), or a demo failure naming `what`. */
 async function crossing(what: string, check: () => boolean | Promise<boolean>): Promise<number> {

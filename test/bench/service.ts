@@ -10,7 +10,6 @@
 //   BENCH_SERVICE_IDLE_SECONDS=60
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pino from "pino";
@@ -18,23 +17,13 @@ import { discoverMapping } from "../../src/library/discover.js";
 import { parseOnlyofficeConnection, parsePlannrConnection } from "../../src/library/options.js";
 import { startSandboxes, type Sandboxes } from "../../src/sandbox/index.js";
 import { openStateStore } from "../../src/state/open.js";
+import { freePort } from "../../src/cli/free-port.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/src/cli/main.js");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function line(label: string, value: string): void {
   process.stdout.write(`  ${label.padEnd(58)} ${value}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 function percentile(values: number[], p: number): number {

@@ -3,24 +3,13 @@
 // across restarts, forged and oversized deliveries refused, no echo, SIGTERM and kill -9.
 // Times are printed, never asserted: a change only has to arrive within a generous deadline.
 import { createHmac } from "node:crypto";
-import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openStateStore } from "../../src/state/open.js";
 import { cliWorld, initMapping, type CliResult, type CliWorld } from "../support/cli.js";
+import { freePort } from "../../src/cli/free-port.js";
 
 const sign = (body: string, secret: string) => createHmac("sha256", secret).update(body).digest("hex");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<number> {
   const start = Date.now();
