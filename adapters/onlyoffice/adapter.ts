@@ -113,15 +113,17 @@ export class OnlyofficeAdapter implements CrmAdapter {
    */
   async *listCases(options: ScanOptions = {}): AsyncGenerator<ScanItem> {
     const catalog = await this.loadCatalog(false);
-    const rawHashOf = rawCaseHasher(scanSeed(this.mapping, catalog.fingerprint()));
     const known = options.known;
+    // Hashed only for a caller that keeps raw hashes (the service's scan tick): a full sync's
+    // snapshot never reads them, and they cost about a quarter of a JSON.parse per case.
+    const rawHashOf = known === undefined ? null : rawCaseHasher(scanSeed(this.mapping, catalog.fingerprint()));
     let pages = 0;
     let complete = true;
     for await (const page of this.client.caseListing()) {
       pages += 1;
       for (const listed of page) {
-        const rawHash = rawHashOf(listed.raw);
-        if (known !== undefined && listed.id !== null && known.get(listed.id) === rawHash) {
+        const rawHash = rawHashOf === null ? undefined : rawHashOf(listed.raw);
+        if (rawHash !== undefined && listed.id !== null && known?.get(listed.id) === rawHash) {
           yield { kind: "unchanged", side: "onlyoffice", id: listed.id, rawHash };
           continue;
         }
@@ -273,13 +275,14 @@ export class OnlyofficeAdapter implements CrmAdapter {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private scanItem(item: Validated<NativeCase>, catalog: OnlyofficeCatalog, page: number, rawHash: string): ScanItem {
+  private scanItem(item: Validated<NativeCase>, catalog: OnlyofficeCatalog, page: number, rawHash: string | undefined): ScanItem {
     if (!item.ok) {
       const id = item.id ?? `unknown:page${page}`;
       return { kind: "invalid", side: "onlyoffice", id, issue: issueOf(item.error, item.id) };
     }
     try {
-      return { kind: "record", record: decodeCase(item.value, { mapping: this.mapping, catalog }), rawHash };
+      const record = decodeCase(item.value, { mapping: this.mapping, catalog });
+      return rawHash === undefined ? { kind: "record", record } : { kind: "record", record, rawHash };
     } catch (error) {
       const id = String(item.value.id);
       const failure = toCaseSyncError(error, { side: "onlyoffice", record: id });

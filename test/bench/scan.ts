@@ -134,9 +134,10 @@ function scanner(baseUrl: string, token: string, mapping: Mapping) {
     adapter,
     known,
     counts,
+    /** The service's first tick: every case decoded (nothing known yet), raw hashes handed out. */
     async fullScan() {
       counts.cases = 0;
-      for await (const item of adapter.listCases()) {
+      for await (const item of adapter.listCases({ known: new Map() })) {
         if (item.kind !== "record" || item.rawHash === undefined) continue;
         known.set(item.record.id, item.rawHash);
         counts.cases += 1;
