@@ -13,6 +13,7 @@ import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { errorFromResponse, type CallContext } from "../../src/transport/errors.js";
 import { createHttpClient, type HttpClient, type HttpRequest } from "../../src/transport/http.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../src/transport/json-depth.js";
+import { ListItemNotJson, listItems, listOfValues, ReadOnce, type LazyList, type ListItems } from "../../src/transport/json-list.js";
 import { redactText } from "../../src/transport/redact.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { OnlyofficeAuth } from "./auth.js";
@@ -68,6 +69,17 @@ interface CallOptions {
   query?: HttpRequest["query"];
   body?: unknown;
   record?: string | undefined;
+}
+
+/** One request as `exchange` sends it. */
+interface RequestCall {
+  method: HttpRequest["method"];
+  path: string;
+  body?: unknown;
+  query?: HttpRequest["query"];
+  record?: string | undefined;
+  /** A list page read lazily (HttpRequest.listAt). */
+  listAt?: string;
 }
 
 const LOGIN_LABEL = endpointLabel(ENDPOINTS.login);
@@ -148,7 +160,7 @@ export class OnlyofficeClient {
    * Case list pages as `casePages` reads them (pages fetched ahead, items deduplicated by id), but
    * not validated: the adapter validates with `validateCase` only the items it has to decode.
    */
-  caseListing(): AsyncGenerator<ListedItem[]> {
+  caseListing(): AsyncGenerator<Iterable<ListedItem>> {
     return this.listing("listCases", "exact", "throw", this.prefetch);
   }
 
@@ -254,11 +266,24 @@ export class OnlyofficeClient {
     );
   }
 
-  private async request(
-    name: EndpointName,
-    call: { method: HttpRequest["method"]; path: string; body?: unknown; query?: HttpRequest["query"]; record?: string | undefined },
-    authenticate = true,
-  ): Promise<Envelope> {
+  private async request(name: EndpointName, call: RequestCall, authenticate = true): Promise<Envelope> {
+    return (await this.exchange(name, call, authenticate)).envelope;
+  }
+
+  /**
+   * One list page: the envelope, and its `response` items read lazily (transport json-list.ts), or
+   * as parsed when the body did not split plainly (a `Response` key, say). Release the items once read.
+   */
+  private async listCall(name: EndpointName, query: HttpRequest["query"]): Promise<{ envelope: Envelope; items: ListItems }> {
+    const spec = ENDPOINTS[name];
+    const { envelope, list } = await this.exchange(name, { method: spec.method, path: endpointPath(spec, undefined), query, listAt: "response" });
+    if (list !== undefined) return { envelope, items: list };
+    const raw = envelope.response;
+    if (!Array.isArray(raw)) throw this.schemaError(name, null, undefined, "response");
+    return { envelope, items: listOfValues(raw as unknown[]) };
+  }
+
+  private async exchange(name: EndpointName, call: RequestCall, authenticate = true): Promise<{ envelope: Envelope; list: LazyList | undefined }> {
     const spec = ENDPOINTS[name];
     const request: HttpRequest = {
       method: call.method,
@@ -268,6 +293,7 @@ export class OnlyofficeClient {
       ...(call.query === undefined ? {} : { query: call.query }),
       ...(call.body === undefined ? {} : { body: call.body }),
       ...(call.record === undefined ? {} : { record: call.record }),
+      ...(call.listAt === undefined ? {} : { listAt: call.listAt }),
     };
     if (authenticate) await this.auth.ensure();
     const token = this.auth.current();
@@ -281,7 +307,12 @@ export class OnlyofficeClient {
       await this.auth.renew(token);
       response = await this.http.request(request);
     }
-    return this.unwrap(name, response.data, call.record);
+    try {
+      return { envelope: this.unwrap(name, response.data, call.record), list: response.list };
+    } catch (error) {
+      response.list?.release();
+      throw error;
+    }
   }
 
   private unwrap(name: EndpointName, data: unknown, record: string | undefined): Envelope {
@@ -332,10 +363,10 @@ export class OnlyofficeClient {
     return value.map((item, index) => this.parse(name, schema, item, rawId(item) ?? undefined, `response[${index}]`));
   }
 
-  private schemaError(name: EndpointName, error: z.ZodError | null, record: string | undefined, prefix: string): CaseSyncError {
+  private schemaError(name: EndpointName, error: z.ZodError | null, record: string | undefined, prefix: string, problem = "expected a list"): CaseSyncError {
     const issue = error?.issues[0];
     const field = issue ? issuePath(prefix, issue.path) : prefix || "body";
-    const what = issue ? issue.message : "expected a list";
+    const what = issue ? issue.message : problem;
     const label = endpointLabel(ENDPOINTS[name]);
     const about = record === undefined ? "" : ` for record ${record}`;
     return new CaseSyncError("CS_SCHEMA", redactText(`${label} answered an unexpected shape${about}: ${field || "body"}: ${what}`, this.auth.secrets()), {
@@ -354,35 +385,49 @@ export class OnlyofficeClient {
    * `startIndex`: a list that must be complete (cases, contacts) fails, a list that may not be
    * (people) stops.
    */
-  private async *listing(name: EndpointName, match: IdMatch, onNoProgress: "stop" | "throw", depth = 1): AsyncGenerator<ListedItem[]> {
+  private async *listing(name: EndpointName, match: IdMatch, onNoProgress: "stop" | "throw", depth = 1): AsyncGenerator<Iterable<ListedItem>> {
     const seen = new Set<string>();
     const pages = prefetchPages((startIndex, pageNumber) => this.listPage(name, startIndex, pageNumber), { pageSize: this.pageSize, depth });
     for await (const { items, startIndex } of pages) {
       if (items.length === 0) {
+        items.release();
         yield [];
         return;
       }
-      const page: ListedItem[] = [];
-      items.forEach((raw, index) => {
-        const id = rawId(raw);
-        const key = id !== null && match === "ignore-case" ? id.toLowerCase() : id;
-        if (key !== null) {
-          if (seen.has(key)) return;
-          seen.add(key);
-        }
-        page.push({ raw, id, index });
-      });
-      if (page.length === 0) {
-        if (onNoProgress === "stop") {
-          yield [];
-          return;
-        }
+      const progress = { made: false };
+      const page = new ReadOnce(this.pageItems(name, items, seen, match, progress));
+      yield page;
+      // Every id of the page counted before progress is judged.
+      page.finish();
+      if (!progress.made) {
+        if (onNoProgress === "stop") return;
         throw new CaseSyncError("CS_UPSTREAM", `${endpointLabel(ENDPOINTS[name])} answered the same items again at startIndex ${startIndex}: paging is not honoured`, {
           side: "onlyoffice",
           endpoint: endpointLabel(ENDPOINTS[name]),
         });
       }
-      yield page;
+    }
+  }
+
+  /**
+   * A page's items, each parsed as it is reached (so only one item's objects live at a time), those
+   * whose id was listed before skipped. `progress.made` says, once the page is read, whether any was new.
+   */
+  private *pageItems(name: EndpointName, items: ListItems, seen: Set<string>, match: IdMatch, progress: { made: boolean }): Generator<ListedItem> {
+    try {
+      for (const { index, value: raw } of listItems(items)) {
+        const id = rawId(raw);
+        const key = id !== null && match === "ignore-case" ? id.toLowerCase() : id;
+        if (key !== null) {
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        progress.made = true;
+        yield { raw, id, index };
+      }
+    } catch (error) {
+      if (error instanceof ListItemNotJson) throw this.schemaError(name, null, undefined, `response[${error.index}]`, "not JSON");
+      throw error;
     }
   }
 
@@ -393,22 +438,20 @@ export class OnlyofficeClient {
     onNoProgress: "stop" | "throw",
     depth = 1,
   ): AsyncGenerator<Validated<T>[]> {
-    for await (const page of this.listing(name, match, onNoProgress, depth)) yield page.map((item) => this.validate(name, schema, item));
+    for await (const page of this.listing(name, match, onNoProgress, depth)) yield Array.from(page, (item) => this.validate(name, schema, item));
   }
 
   /** One page of a list, its items as they came (the envelope was camelized without them). */
   private async listPage(name: EndpointName, startIndex: number, pageNumber: number): Promise<ListPage> {
     const query = { sortBy: "Id", sortOrder: "ascending", startIndex, count: this.pageSize };
-    let envelope;
+    let page;
     try {
-      envelope = await this.call(name, { query });
+      page = await this.listCall(name, query);
     } catch (error) {
       throw onPage(error, pageNumber, { side: "onlyoffice" });
     }
-    const raw = envelope.response;
-    if (!Array.isArray(raw)) throw this.schemaError(name, null, undefined, "response");
-    const total: unknown = envelope.total;
-    return { items: raw as unknown[], total: typeof total === "number" ? total : undefined };
+    const total: unknown = page.envelope.total;
+    return { items: page.items, total: typeof total === "number" ? total : undefined };
   }
 
   /** A list item camelized (it came as listed) and validated; its path names its place on the page. */

@@ -14,9 +14,11 @@
 // prefetch (by an empty page at the right `startIndex`), and `total` only bounds the guessing: a
 // stale one costs at most a few discarded requests or a few sequential pages, never a wrong scan.
 // A capped portal (every page short) is paged one page at a time, as before.
+import type { ListItems } from "../../src/transport/json-list.js";
 
 export interface ListPage {
-  items: unknown[];
+  /** Read by index, then released (the transport may hold the page's bytes until then). */
+  items: ListItems;
   /** `total` as the portal reported it on this page, when it is a number (a hint only). */
   total: number | undefined;
 }
@@ -64,32 +66,42 @@ export async function* prefetchPages(fetchPage: (startIndex: number, pageNumber:
     while (unsettled.size >= depth) await Promise.race(unsettled);
   };
 
+  /** A page fetched but never yielded gives back the bytes the transport holds for it. */
+  const discardAll = () => {
+    for (const pending of ahead.values()) void pending.then((settled) => settled.ok && settled.page.items.release());
+    ahead.clear();
+  };
+
   let startIndex = 0;
   let pageNumber = 1;
   /** How far fetching ahead may reach: the `total` of the last page while pages come back full. */
   let horizon = -1;
-  for (;;) {
-    let due = ahead.get(startIndex);
-    if (due === undefined) {
-      await room();
-      due = launch(startIndex, pageNumber);
+  try {
+    for (;;) {
+      let due = ahead.get(startIndex);
+      if (due === undefined) {
+        await room();
+        due = launch(startIndex, pageNumber);
+      }
+      // Fill the window ahead while there is room now (never waiting for room just to guess); the
+      // page being waited for is already in flight, so the consumer's time overlaps the requests.
+      for (let k = 1, next = startIndex + step; k < depth && next <= horizon && unsettled.size < depth; k += 1, next += step) {
+        if (!ahead.has(next)) void launch(next, pageNumber + k);
+      }
+      const settled = await due;
+      ahead.delete(startIndex);
+      if (!settled.ok) throw settled.error;
+      const { page } = settled;
+      yield { ...page, startIndex, pageNumber };
+      if (page.items.length === 0) return;
+      const full = page.items.length === step;
+      horizon = full ? (page.total ?? -1) : -1;
+      // After a short (or over-long) page nothing fetched ahead starts where the next page does.
+      if (!full) discardAll();
+      startIndex += page.items.length;
+      pageNumber += 1;
     }
-    // Fill the window ahead while there is room now (never waiting for room just to guess); the
-    // page being waited for is already in flight, so the consumer's time overlaps the requests.
-    for (let k = 1, next = startIndex + step; k < depth && next <= horizon && unsettled.size < depth; k += 1, next += step) {
-      if (!ahead.has(next)) void launch(next, pageNumber + k);
-    }
-    const settled = await due;
-    ahead.delete(startIndex);
-    if (!settled.ok) throw settled.error;
-    const { page } = settled;
-    yield { ...page, startIndex, pageNumber };
-    if (page.items.length === 0) return;
-    const full = page.items.length === step;
-    horizon = full ? (page.total ?? -1) : -1;
-    // After a short (or over-long) page nothing fetched ahead starts where the next page does.
-    if (!full) ahead.clear();
-    startIndex += page.items.length;
-    pageNumber += 1;
+  } finally {
+    discardAll();
   }
 }

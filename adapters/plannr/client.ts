@@ -10,6 +10,7 @@ import { CaseSyncError, onPage } from "../../src/core/errors.js";
 import type { Clock, Logger } from "../../src/core/ports.js";
 import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from "../../src/transport/http.js";
+import { ListItemNotJson, listItems, listOfValues, ReadOnce, type ListItems } from "../../src/transport/json-list.js";
 import { redactText } from "../../src/transport/redact.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { CASE_INCLUDE, CASE_SORT, ENDPOINTS, endpointLabel, endpointPath, matchEndpoint, type EndpointName, type PlannrProfile } from "./profile.js";
@@ -20,7 +21,8 @@ import { PlannrToken } from "./token.js";
 export type Validated<T> = { ok: true; value: T } | { ok: false; id: string | null; error: CaseSyncError };
 
 export type PageEvent<T> =
-  | { kind: "page"; page: number; items: Validated<T>[] }
+  /** `items` are read (parsed and validated) one at a time as they are iterated: iterate them once, in full. */
+  | { kind: "page"; page: number; items: Iterable<Validated<T>> }
   /** Last event of a list: whether every item was seen exactly once (see `walk`). */
   | { kind: "done"; complete: boolean; pages: number };
 
@@ -40,6 +42,12 @@ export interface PlannrClientOptions {
 }
 
 type Query = HttpRequest["query"];
+
+/** A list page: its `meta`, and its items to be read once and released. */
+interface ListedPage {
+  meta: Page["meta"];
+  items: ListItems;
+}
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
@@ -203,14 +211,21 @@ export class PlannrClient {
 
   // ---- plumbing ----------------------------------------------------------------------------
 
-  private call(name: EndpointName, options: { params?: Record<string, string>; query?: Query; body?: unknown; record?: string | undefined }): Promise<HttpResponse> {
+  private call(name: EndpointName, options: { params?: Record<string, string>; query?: Query; body?: unknown; record?: string | undefined; listAt?: string }): Promise<HttpResponse> {
     const spec = ENDPOINTS[name];
-    return this.request(name, { method: spec.method, path: endpointPath(spec, options.params), query: options.query, body: options.body, record: options.record });
+    return this.request(name, {
+      method: spec.method,
+      path: endpointPath(spec, options.params),
+      query: options.query,
+      body: options.body,
+      record: options.record,
+      ...(options.listAt === undefined ? {} : { listAt: options.listAt }),
+    });
   }
 
   private async request(
     name: EndpointName,
-    call: { method: HttpRequest["method"]; path: string; query?: Query; body?: unknown; record?: string | undefined },
+    call: { method: HttpRequest["method"]; path: string; query?: Query; body?: unknown; record?: string | undefined; listAt?: string },
   ): Promise<HttpResponse> {
     const spec = ENDPOINTS[name];
     const send = (token: string) =>
@@ -223,6 +238,7 @@ export class PlannrClient {
         ...(call.query === undefined ? {} : { query: call.query }),
         ...(call.body === undefined ? {} : { body: call.body }),
         ...(call.record === undefined ? {} : { record: call.record }),
+        ...(call.listAt === undefined ? {} : { listAt: call.listAt }),
       });
     const token = await this.token.current();
     try {
@@ -243,20 +259,48 @@ export class PlannrClient {
     throw this.schemaError(name, result.error, record, prefix);
   }
 
-  private schemaError(name: EndpointName, error: z.ZodError | null, record: string | undefined, prefix: string): CaseSyncError {
+  private schemaError(name: EndpointName, error: z.ZodError | null, record: string | undefined, prefix: string, problem = "expected a list"): CaseSyncError {
     const issue = error?.issues[0];
     const field = (issue ? issuePath(prefix, issue.path) : prefix) || "body";
-    const what = issue ? issue.message : "expected a list";
+    const what = issue ? issue.message : problem;
     const label = endpointLabel(ENDPOINTS[name]);
     const about = record === undefined ? "" : ` for record ${record}`;
     const message = redactText(`${label} answered an unexpected shape${about}: ${field}: ${what}`, this.token.secrets());
     return new CaseSyncError("CS_SCHEMA", message, { side: "plannr", record, field, endpoint: label });
   }
 
-  private async fetchPage(name: EndpointName, query: Query, page: number): Promise<Page> {
-    const response = await this.call(name, { query: { ...query, per_page: this.profile.pageSize, page } });
-    const body: unknown = Array.isArray(response.data) ? { data: response.data } : response.data;
-    return this.parse(name, PageSchema, body, undefined, "");
+  /**
+   * One list page: its envelope validated, its `data` items read lazily (transport json-list.ts;
+   * a bare list body too), or as parsed when the body did not split plainly. Release the items once read.
+   */
+  private async fetchPage(name: EndpointName, query: Query, page: number): Promise<ListedPage> {
+    const response = await this.call(name, { query: { ...query, per_page: this.profile.pageSize, page }, listAt: "data" });
+    try {
+      const body: unknown = Array.isArray(response.data) ? { data: response.data } : response.data;
+      const envelope = this.parse(name, PageSchema, body, undefined, "");
+      return { meta: envelope.meta, items: response.list ?? listOfValues(envelope.data) };
+    } catch (error) {
+      response.list?.release();
+      throw error;
+    }
+  }
+
+  /** A page's items, each parsed and validated as it is reached, those whose uuid was listed before skipped. */
+  private *pageItems<T>(name: EndpointName, schema: z.ZodType<T>, items: ListItems, seen: Set<string>, onMissingUuid: () => void): Generator<Validated<T>> {
+    try {
+      for (const { index, value: raw } of listItems(items)) {
+        const id = rawUuid(raw);
+        if (id === null) onMissingUuid();
+        else if (seen.has(id)) continue;
+        else seen.add(id);
+        const parsed = schema.safeParse(raw);
+        if (parsed.success) yield { ok: true, value: parsed.data };
+        else yield { ok: false, id, error: this.schemaError(name, parsed.error, id ?? undefined, `data[${index}]`) };
+      }
+    } catch (error) {
+      if (error instanceof ListItemNotJson) throw this.schemaError(name, null, undefined, `data[${error.index}]`, "not JSON");
+      throw error;
+    }
   }
 
   /**
@@ -270,8 +314,8 @@ export class PlannrClient {
    * `meta.total`, the distinct uuids seen must number `total`, and every item must have a uuid.
    */
   private async *walk<T>(name: EndpointName, query: Query, schema: z.ZodType<T>): AsyncGenerator<PageEvent<T>> {
-    const ahead = new Map<number, Promise<Settled<Page>>>();
-    const fetch = (page: number): Promise<Settled<Page>> => {
+    const ahead = new Map<number, Promise<Settled<ListedPage>>>();
+    const fetch = (page: number): Promise<Settled<ListedPage>> => {
       const pending = ahead.get(page) ?? settle(this.fetchPage(name, query, page));
       ahead.delete(page);
       return pending;
@@ -280,32 +324,31 @@ export class PlannrClient {
     const totals = new Set<number>();
     let complete = true;
     let pages = 0;
-    for (let page = 1; ; page += 1) {
-      const result = await fetch(page);
-      if (!result.ok) throw onPage(result.error, page, { side: "plannr" });
-      const body = result.value;
-      pages += 1;
-      const lastPage = body.meta?.last_page ?? null;
-      if (body.meta?.total !== undefined) totals.add(body.meta.total);
-      const items: Validated<T>[] = [];
-      body.data.forEach((raw, index) => {
-        const id = rawUuid(raw);
-        if (id === null) complete = false;
-        else if (seen.has(id)) return;
-        else seen.add(id);
-        const parsed = schema.safeParse(raw);
-        if (parsed.success) items.push({ ok: true, value: parsed.data });
-        else items.push({ ok: false, id, error: this.schemaError(name, parsed.error, id ?? undefined, `data[${index}]`) });
-      });
-      const more = lastPage !== null ? page < lastPage && body.data.length > 0 : body.data.length >= this.profile.pageSize;
-      if (more && lastPage !== null) {
-        // The next pages load while this one is consumed.
-        // Read ahead enough to hide latency, not `concurrency` pages of 500 cases each in memory.
-        const until = Math.min(lastPage, page + Math.max(1, Math.min(this.profile.concurrency, SCAN_READ_AHEAD)));
-        for (let next = page + 1; next <= until; next += 1) if (!ahead.has(next)) ahead.set(next, settle(this.fetchPage(name, query, next)));
+    try {
+      for (let page = 1; ; page += 1) {
+        const result = await fetch(page);
+        if (!result.ok) throw onPage(result.error, page, { side: "plannr" });
+        const body = result.value;
+        pages += 1;
+        const lastPage = body.meta?.last_page ?? null;
+        if (body.meta?.total !== undefined) totals.add(body.meta.total);
+        const count = body.items.length;
+        const more = lastPage !== null ? page < lastPage && count > 0 : count >= this.profile.pageSize;
+        if (more && lastPage !== null) {
+          // The next pages load while this one is consumed.
+          // Read ahead enough to hide latency, not `concurrency` pages of 500 cases each in memory.
+          const until = Math.min(lastPage, page + Math.max(1, Math.min(this.profile.concurrency, SCAN_READ_AHEAD)));
+          for (let next = page + 1; next <= until; next += 1) if (!ahead.has(next)) ahead.set(next, settle(this.fetchPage(name, query, next)));
+        }
+        const items = new ReadOnce(this.pageItems(name, schema, body.items, seen, () => (complete = false)));
+        yield { kind: "page", page, items };
+        // Every uuid of the page counted before the next page, or the end, is judged.
+        items.finish();
+        if (!more) break;
       }
-      yield { kind: "page", page, items };
-      if (!more) break;
+    } finally {
+      // Pages read ahead and never reached give back the bytes the transport holds for them.
+      for (const pending of ahead.values()) void pending.then((settled) => settled.ok && settled.value.items.release());
     }
     if (totals.size > 1) complete = false;
     const [total] = [...totals];

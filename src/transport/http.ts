@@ -18,6 +18,7 @@
 import { getMaxListeners, setMaxListeners } from "node:events";
 import http from "node:http";
 import https from "node:https";
+import type { Readable } from "node:stream";
 import axios, { type AxiosInstance } from "axios";
 import pLimit from "p-limit";
 import { CaseSyncError, type Side } from "../core/errors.js";
@@ -25,13 +26,14 @@ import { silentLogger, systemClock, type Clock, type Logger } from "../core/port
 import { CircuitBreaker, DEFAULT_CIRCUIT, type CircuitPolicy } from "./circuit.js";
 import { errorFromNetwork, errorFromResponse, type CallContext } from "./errors.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.js";
+import { lazyListPage, type LazyList } from "./json-list.js";
 import { answerBody } from "./json-text.js";
+import { BodyTooLarge, readBody, type Body } from "./body.js";
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   deadlineError,
   interruptedError,
   isRequestTooLarge,
-  isResponseTooLarge,
   redirectError,
   requestTooLargeError,
   tooDeepError,
@@ -58,12 +60,22 @@ export interface HttpRequest {
   form?: Record<string, string>;
   record?: string;
   headers?: Record<string, string>;
+  /**
+   * A list page: its items are handed out unparsed (`HttpResponse.list`), each parsed when read,
+   * so that a page's objects never all live at once (json-list.ts). The list's member of the
+   * top-level object, or null for a body that is the list itself. A body that does not split
+   * plainly is parsed whole, as without this.
+   */
+  listAt?: string | null;
 }
 
 export interface HttpResponse {
   status: number;
   headers: Record<string, unknown>;
+  /** The body; for a lazily read list page (`listAt`), the envelope with `[]` in the list's place. */
   data: unknown;
+  /** The items of a list page read lazily: consume them, then `release()` the page. */
+  list?: LazyList;
 }
 
 /** Adapter hook: turn a quirky non-2xx answer into the right typed error (or null for the default). */
@@ -109,6 +121,14 @@ export interface HttpClient {
   close(): void;
 }
 
+/** The Content-Length of an answer whose body arrives as sent (a compressed one inflates to more). */
+function plainLength(headers: unknown): number | undefined {
+  const fields = headers as Record<string, unknown>;
+  if (fields["content-encoding"] !== undefined) return undefined;
+  const length = Number(fields["content-length"]);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
 function encodeQuery(query: HttpRequest["query"]): string {
   if (!query) return "";
   const params = new URLSearchParams();
@@ -134,13 +154,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     httpsAgent,
     // Status handling is ours: every non-2xx becomes one typed error below.
     validateStatus: () => true,
-    // The raw bytes: decoding is ours (json-text.ts), so JSON.parse reads a one-byte string (issue 11).
-    responseType: "arraybuffer",
+    // The raw byte stream: body.ts reads it into reused buffers and counts the size cap (issue 12),
+    // json-text.ts decodes it so JSON.parse reads a one-byte string (issue 11).
+    responseType: "stream",
     transitional: { clarifyTimeoutError: true },
     maxRedirects: 0,
     proxy: false,
-    // Counted while the body streams, after decompression; past it axios drops the socket.
-    maxContentLength: maxBytes,
+    // Counted by readBody instead, on the decompressed bytes (axios's own count wraps the stream).
+    maxContentLength: -1,
     maxBodyLength: maxBytes,
   });
   const limit = pLimit(Math.max(options.concurrency, 1));
@@ -180,7 +201,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let timedOut = false;
     let timer: NodeJS.Timeout | null = null;
     const onRunAbort = () => attempt.abort();
-    let response;
+    let response: { status: number; headers: Record<string, unknown>; body: Body } | undefined;
     let started = 0;
     try {
       if (stoppedBefore(request, signal, attemptNumber)) throw interruptedError(context);
@@ -199,20 +220,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         attempt.abort();
       }, options.timeoutMs);
       cancelOnStop?.addEventListener("abort", onRunAbort, { once: true });
-      response = await instance.request({
+      const answer = await instance.request<Readable>({
         method: request.method,
         url: `${request.path}${encodeQuery(request.query)}`,
         headers,
         data,
         signal: attempt.signal,
       });
+      // Still under the deadline and the run's stop: both abort the attempt, which ends the stream.
+      response = { status: answer.status, headers: answer.headers, body: await readBody(answer.data, maxBytes, plainLength(answer.headers)) };
     } catch (error) {
       if (error instanceof CaseSyncError) throw error;
       const failure = cancelOnStop?.aborted
         ? interruptedError(context)
         : timedOut
           ? deadlineError(context, options.timeoutMs)
-          : isResponseTooLarge(error)
+          : error instanceof BodyTooLarge
             ? tooLargeError(context, maxBytes)
             : isRequestTooLarge(error)
               ? requestTooLargeError(context, maxBytes)
@@ -224,13 +247,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       cancelOnStop?.removeEventListener("abort", onRunAbort);
       if (limiter && slot !== null) limiter.complete(slot);
     }
-    const headersOut = response.headers as Record<string, unknown>;
+    const headersOut = response.headers;
     limiter?.observe(headersOut, response.status);
     logger.trace({ endpoint: request.endpoint, status: response.status, ms: clock.now().getTime() - started }, "request");
     const ok = response.status >= 200 && response.status < 300;
-    // A Buffer from axios's Node adapter (`responseType: "arraybuffer"`).
-    const raw: unknown = response.data;
-    let body = Buffer.isBuffer(raw) ? answerBody(raw) : raw;
+    if (ok && request.listAt !== undefined) {
+      const page = lazyListPage(response.body, request.listAt);
+      if (page !== null) return { status: response.status, headers: headersOut, data: page.envelope, list: page.list };
+    }
+    let body: unknown;
+    try {
+      body = answerBody(response.body.bytes);
+    } finally {
+      // The text was copied out of the bytes: the buffer serves the next answer.
+      response.body.release();
+    }
     if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
       // Refused before anything walks it: a classifier, a log line or a schema would recurse.
       if (ok) throw tooDeepError(context, response.status);

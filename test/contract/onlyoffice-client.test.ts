@@ -240,6 +240,31 @@ describe("case scan", () => {
     expect(items.at(-1)).toEqual({ kind: "end", complete: true, pages: 2 });
   });
 
+  // Issue 12 item 5: items are parsed one by one from the page's bytes (transport json-list.ts).
+  it("reads a page item by item: a case that is not JSON fails the scan naming its place on the page", async () => {
+    const { adapter, scope } = await ready();
+    const text = JSON.stringify(envelope([oneCase(1), oneCase(2)])).replace('"title":"Case 2"', '"title":Case 2');
+    scope.get("/api/2.0/crm/case/filter").query(page(0)).reply(200, text, { "Content-Type": "application/json" });
+    const { items, error } = await collect(adapter.listCases());
+    expect(items.map((i) => i.kind === "record" && i.record.id)).toEqual(["1"]);
+    expect(error).toMatchObject({ code: "CS_SCHEMA", field: "response[1]" });
+    expect((error as CaseSyncError).message).toBe("GET /api/2.0/crm/case/filter answered an unexpected shape: response[1]: not JSON");
+  });
+
+  it("reads a page parsed whole where its list does not split plainly (a PascalCase Response key)", async () => {
+    const { adapter, scope } = await ready();
+    scope
+      .get("/api/2.0/crm/case/filter")
+      .query(page(0))
+      .reply(200, { Status: 0, StatusCode: 200, Count: 2, Response: [oneCase(1), oneCase(2)] })
+      .get("/api/2.0/crm/case/filter")
+      .query(page(2))
+      .reply(200, { Status: 0, Response: [] });
+    const { items } = await collect(adapter.listCases());
+    expect(items.map((i) => (i.kind === "record" ? i.record.id : i.kind))).toEqual(["1", "2", "end"]);
+    expect(items.at(-1)).toEqual({ kind: "end", complete: true, pages: 2 });
+  });
+
   it("fails instead of looping when the portal ignores startIndex", async () => {
     const { adapter, scope } = await ready();
     scope.get("/api/2.0/crm/case/filter").query(true).times(2).reply(200, envelope([oneCase(1), oneCase(2)]));

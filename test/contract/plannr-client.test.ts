@@ -192,6 +192,31 @@ describe("case scan paging", () => {
     expect(out.at(-1)).toEqual({ kind: "end", complete: false, pages: 1 });
   });
 
+  // Issue 12 item 5: items are parsed one by one from the page's bytes (transport json-list.ts).
+  it("reads a page item by item: a case that is not JSON fails the scan naming its place on the page", async () => {
+    mockReference();
+    const text = JSON.stringify(casePage([CASES[0], CASES[1]], 1, { last_page: 1, total: 2, per_page: 500 })).replace(`"uuid":"${CASES[1].uuid}"`, `"uuid":${CASES[1].uuid}`);
+    mockCasePage(1, 500, text);
+    const adapter = makeAdapter();
+    const seen: ScanItem[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const item of adapter.listCases()) seen.push(item);
+      })(),
+    );
+    expect(seen.map((i) => i.kind === "record" && i.record.id)).toEqual([CASES[0].uuid]);
+    expect(error).toMatchObject({ code: "CS_SCHEMA", field: "data[1]" });
+    expect(error.message).toBe("GET /api/v1/cases answered an unexpected shape: data[1]: not JSON");
+  });
+
+  it("reads a bare list body item by item too", async () => {
+    mockReference(3);
+    mockCasePage(1, 3, JSON.stringify(CASES));
+    mockCasePage(2, 3, "[]");
+    const out = await scan(makeAdapter({ plannr: { pageSize: 3 } }));
+    expect(out.map((i) => (i.kind === "record" ? i.record.id : i.kind))).toEqual([...CASES.map((c: Raw) => c.uuid), "end"]);
+  });
+
   it("a page that still fails after the retries throws its typed error, with no end item", async () => {
     mockReference();
     api().get("/api/v1/cases").query(true).times(3).reply(503, { message: "Service Unavailable" });

@@ -71,7 +71,7 @@ describe("Plannr: retries under a flaky upstream", () => {
       .reply(200, casePage(2));
     const client = plannrClient();
     const events = await drain(client.casePages());
-    expect(events.map((e) => (e.kind === "page" ? e.items.length : e.complete))).toEqual([1, 1, true]);
+    expect(events.map((e) => (e.kind === "page" ? [...e.items].length : e.complete))).toEqual([1, 1, true]);
     expect(client.requestCount()).toBe(3);
     expect(scope.isDone()).toBe(true);
   });

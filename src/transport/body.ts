@@ -1,0 +1,92 @@
+// Reads an answer body into a buffer reused from answer to answer (issue 12, item 5). axios's
+// buffered mode keeps every socket chunk of a page until its end and then copies them into one
+// fresh buffer: a 2 MB ONLYOFFICE page left 4 MB of ArrayBuffers per page for the collector, and
+// as chunks that lived across several reads are promoted to the old generation, they waited for a
+// full collection. At 10,000 cases a scan held 40–55 MB of such buffers at its peak, in malloc'd
+// memory that glibc then did not give back. Here each chunk is copied out as it arrives (it dies
+// young) into one of a few kept buffers, which the caller hands back once it has decoded the text.
+//
+// The size cap is counted here, on the bytes after decompression (axios decompresses the stream),
+// so a gzip bomb is cut as it inflates; the deadline and the run's stop reach the body through the
+// request's abort signal, which destroys the stream under this loop.
+import type { Readable } from "node:stream";
+
+/** The body passed the response size cap: the stream is destroyed, nothing more is read. */
+export class BodyTooLarge extends Error {
+  constructor(readonly cap: number) {
+    super(`answer body larger than ${cap} bytes`);
+  }
+}
+
+export interface Body {
+  /** The bytes read; valid until `release`. */
+  readonly bytes: Buffer;
+  /** Gives the buffer back for the next answer: call once the bytes are decoded, never read them after. */
+  release(): void;
+}
+
+/** An ordinary list page fits (Plannr's 500 cases ≈ 0.5 MB, ONLYOFFICE's 1,000 ≈ 2 MB); a larger buffer is not kept. */
+const KEEP_BYTES = 4 * 1024 * 1024;
+/** One per page in flight at the clients' default concurrency; more answers at once allocate. */
+const KEEP_COUNT = 8;
+const FIRST_BYTES = 64 * 1024;
+/** A Content-Length is only a hint until bytes arrive: a lying header must not reserve 64 MiB. */
+const LARGEST_FIRST_BYTES = 8 * 1024 * 1024;
+
+const kept: Buffer[] = [];
+
+function take(size: number): Buffer {
+  const index = kept.findIndex((buffer) => buffer.length >= size);
+  if (index >= 0) return kept.splice(index, 1)[0]!;
+  // Not from Node's 8 KiB slab: a kept slice would hold the slab.
+  return Buffer.allocUnsafeSlow(size);
+}
+
+function give(buffer: Buffer): void {
+  if (buffer.length <= KEEP_BYTES && kept.length < KEEP_COUNT) kept.push(buffer);
+}
+
+/**
+ * The whole body of `stream` (at most `cap` bytes, or BodyTooLarge). `lengthHint` is the answer's
+ * Content-Length when the body is not compressed: it sizes the first buffer.
+ */
+export async function readBody(stream: Readable, cap: number, lengthHint?: number): Promise<Body> {
+  if (lengthHint !== undefined && lengthHint > cap) {
+    stream.destroy();
+    throw new BodyTooLarge(cap);
+  }
+  let buffer = take(Math.min(Math.max(lengthHint ?? 0, FIRST_BYTES), LARGEST_FIRST_BYTES, Math.max(cap, 1)));
+  let length = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const needed = length + chunk.length;
+      // Leaving the loop by a throw destroys the stream (and with it the socket).
+      if (needed > cap) throw new BodyTooLarge(cap);
+      if (needed > buffer.length) {
+        const grown = take(Math.min(Math.max(buffer.length * 2, needed), cap));
+        buffer.copy(grown, 0, 0, length);
+        give(buffer);
+        buffer = grown;
+      }
+      length += chunk.copy(buffer, length);
+    }
+  } catch (error) {
+    give(buffer);
+    throw error;
+  }
+  let released = false;
+  const read = buffer;
+  return {
+    bytes: read.subarray(0, length),
+    release() {
+      if (released) return;
+      released = true;
+      give(read);
+    },
+  };
+}
+
+/** How many buffers are kept now (for tests). */
+export function keptBodyBuffers(): number {
+  return kept.length;
+}
