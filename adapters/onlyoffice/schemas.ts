@@ -32,15 +32,46 @@ export function camelizeKeys(value: unknown, depth = 1): unknown {
     }
     return out ?? value;
   }
-  const entries = Object.entries(value);
-  let changed = false;
-  const converted = entries.map(([key, member]) => {
-    const camelKey = key.charAt(0).toLowerCase() + key.slice(1);
+  // Nothing is allocated for an object that needs no change (every case of a scan, on the real
+  // wire format): its keys are checked a character code at a time, and the copy starts only at the
+  // first key or member that differs, with the unchanged keys before it (issue 12 item 5: this walk
+  // made about 25 KB of garbage per case, a fifth of a scan's).
+  const record = value as Record<string, unknown>;
+  let out: Record<string, unknown> | null = null;
+  for (const key in record) {
+    // Own properties only, in Object.entries order (for…in also visits inherited enumerable ones).
+    if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+    const member = record[key];
     const camel = camelizeKeys(member, depth + 1);
-    if (camelKey !== key || camel !== member) changed = true;
-    return [camelKey, camel] as const;
-  });
-  return changed ? Object.fromEntries(converted) : value;
+    const camelKey = startsUpper(key) ? key.charAt(0).toLowerCase() + key.slice(1) : key;
+    if (out === null && (camelKey !== key || camel !== member)) out = copyBefore(record, key);
+    if (out !== null) put(out, camelKey, camel);
+  }
+  return out ?? value;
+}
+
+/** Whether lower-casing the first letter changes `key` (ASCII checked without making a string). */
+function startsUpper(key: string): boolean {
+  const code = key.charCodeAt(0);
+  if (code < 128) return code >= 65 && code <= 90;
+  const first = key.charAt(0);
+  return first !== "" && first.toLowerCase() !== first;
+}
+
+/** A new object with the own members of `record` that come before `stop`, as they are. */
+function copyBefore(record: Record<string, unknown>, stop: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in record) {
+    if (key === stop) break;
+    if (Object.prototype.hasOwnProperty.call(record, key)) put(out, key, record[key]);
+  }
+  return out;
+}
+
+/** A data member, as Object.fromEntries makes it: `__proto__` is a key like any other, not the prototype. */
+function put(out: Record<string, unknown>, key: string, member: unknown): void {
+  if (key === "__proto__") Object.defineProperty(out, key, { value: member, enumerable: true, writable: true, configurable: true });
+  else out[key] = member;
 }
 
 /**

@@ -70,6 +70,22 @@ export function isCalendarDate(text: string): boolean {
 }
 
 /**
+ * One formatter per time zone, made once: building an Intl.DateTimeFormat loads ICU data and cost
+ * more than the rest of a case's decoding; a scan asks for one per dated case (issue 12 item 5).
+ * A run sees one or two zones (the mapping's), so the cache stays that small.
+ */
+const calendarFormats = new Map<string, Intl.DateTimeFormat>();
+
+function calendarFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = calendarFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    calendarFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+/**
  * The calendar date (`YYYY-MM-DD`) of an ISO-8601 timestamp as seen in a time zone. A date-only
  * input is already a calendar date and is returned as it is (no zone shift). This is how a Plannr
  * timestamp and an ONLYOFFICE Date field compare: at the coarser precision, in the mapping's zone.
@@ -90,12 +106,7 @@ export function toCalendarDate(iso: string, timeZone: string): string {
   if (datePart !== undefined && stamp?.[2] === undefined) return datePart;
   const instant = new Date(text);
   if (Number.isNaN(instant.getTime())) throw new RangeError(`"${text}" is not an ISO-8601 date or timestamp`);
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).formatToParts(instant);
+  const parts = calendarFormat(timeZone).formatToParts(instant);
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? "";
   return `${part("year")}-${part("month")}-${part("day")}`;
 }

@@ -36,7 +36,8 @@ const LARGEST_FIRST_BYTES = 8 * 1024 * 1024;
 const kept: Buffer[] = [];
 
 function take(size: number): Buffer {
-  const index = kept.findIndex((buffer) => buffer.length >= size);
+  // The one given back last that fits: its pages are the likeliest to be resident still.
+  const index = kept.findLastIndex((buffer) => buffer.length >= size);
   if (index >= 0) return kept.splice(index, 1)[0]!;
   // Not from Node's 8 KiB slab: a kept slice would hold the slab.
   return Buffer.allocUnsafeSlow(size);
@@ -50,18 +51,32 @@ function give(buffer: Buffer): void {
  * The whole body of `stream` (at most `cap` bytes, or BodyTooLarge). `lengthHint` is the answer's
  * Content-Length when the body is not compressed: it sizes the first buffer.
  */
-export async function readBody(stream: Readable, cap: number, lengthHint?: number): Promise<Body> {
+export function readBody(stream: Readable, cap: number, lengthHint?: number): Promise<Body> {
   if (lengthHint !== undefined && lengthHint > cap) {
     stream.destroy();
-    throw new BodyTooLarge(cap);
+    return Promise.reject(new BodyTooLarge(cap));
   }
   let buffer = take(Math.min(Math.max(lengthHint ?? 0, FIRST_BYTES), LARGEST_FIRST_BYTES, Math.max(cap, 1)));
   let length = 0;
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+  // Listeners, not `for await`: the async iterator and its end-of-stream watcher are a few KB of
+  // objects per answer that live as long as the answer streams, and so outlive young collections.
+  return new Promise<Body>((resolve, reject) => {
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      stream.off("data", onData);
+      give(buffer);
+      reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const onData = (chunk: Buffer) => {
       const needed = length + chunk.length;
-      // Leaving the loop by a throw destroys the stream (and with it the socket).
-      if (needed > cap) throw new BodyTooLarge(cap);
+      if (needed > cap) {
+        // Dropped here: destroying the stream closes the socket, nothing more is read.
+        fail(new BodyTooLarge(cap));
+        stream.destroy();
+        return;
+      }
       if (needed > buffer.length) {
         const grown = take(Math.min(Math.max(buffer.length * 2, needed), cap));
         buffer.copy(grown, 0, 0, length);
@@ -69,21 +84,26 @@ export async function readBody(stream: Readable, cap: number, lengthHint?: numbe
         buffer = grown;
       }
       length += chunk.copy(buffer, length);
-    }
-  } catch (error) {
-    give(buffer);
-    throw error;
-  }
-  let released = false;
-  const read = buffer;
-  return {
-    bytes: read.subarray(0, length),
-    release() {
-      if (released) return;
-      released = true;
-      give(read);
-    },
-  };
+    };
+    stream.on("data", onData);
+    stream.once("error", fail);
+    // A stream destroyed without an error (the socket cut) closes without ending.
+    stream.once("close", () => fail(new Error("the answer ended before its body was complete")));
+    stream.once("end", () => {
+      if (settled) return;
+      settled = true;
+      let released = false;
+      const read = buffer;
+      resolve({
+        bytes: read.subarray(0, length),
+        release() {
+          if (released) return;
+          released = true;
+          give(read);
+        },
+      });
+    });
+  });
 }
 
 /** How many buffers are kept now (for tests). */

@@ -28,6 +28,59 @@ describe("stableStringify", () => {
   });
 });
 
+/** The first definition, which every stored base hash was made with: a sorted copy, then JSON.stringify. */
+function stringifiedSortedCopy(value: unknown): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) {
+        const member = (v as Record<string, unknown>)[key];
+        if (member !== undefined) out[key] = sortKeys(member);
+      }
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(sortKeys(value));
+}
+
+// Issue 12 item 5: stableStringify writes its text directly instead of making a sorted copy. The
+// stored hashes must stay valid: byte for byte the text the copy gave, for any value.
+describe("stableStringify without a sorted copy", () => {
+  const keys = fc.oneof(fc.string(), fc.constantFrom("0", "1", "9", "10", "01", "-1", "1.5", "4294967294", "4294967295", "99999999999", "__proto__", "a", "B", "é"));
+  const value = fc.letrec((tie) => ({
+    any: fc.oneof(
+      { depthSize: "small" },
+      fc.constantFrom(undefined, null, true, false, 0, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "x", "é\u0000\n\"", () => 1, Symbol("s")),
+      fc.double(),
+      fc.string({ unit: "binary" }),
+      fc.array(tie("any"), { maxLength: 4 }),
+      fc.array(fc.tuple(keys, tie("any")), { maxLength: 5 }).map((entries) => {
+        const out: Record<string, unknown> = {};
+        for (const [key, member] of entries) Object.defineProperty(out, key, { value: member, enumerable: true, writable: true, configurable: true });
+        return out;
+      }),
+      fc.constantFrom(new Date(0), new Map([["a", 1]]), new Set([1])),
+    ),
+  }));
+
+  it("gives the very text the sorted copy gave, for any value", () => {
+    fc.assert(
+      fc.property(value.any, (v) => {
+        expect(stableStringify(v)).toBe(stringifiedSortedCopy(v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("lists integer-like keys first in numeric order, as the copy did", () => {
+    const v = { b: 1, "10": 2, "9": 3, a: 4, "01": 5 };
+    expect(stableStringify(v)).toBe('{"9":3,"10":2,"01":5,"a":4,"b":1}');
+    expect(stableStringify(v)).toBe(stringifiedSortedCopy(v));
+  });
+});
+
 describe("contentHash", () => {
   it("is 32 lower-case hex digits", () => {
     expect(contentHash({ a: 1 })).toMatch(/^[0-9a-f]{32}$/);

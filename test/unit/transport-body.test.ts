@@ -77,6 +77,19 @@ describe("readBody", () => {
     expect(reads).toBe(0);
   });
 
+  it("fails a body whose stream closes before it ends (a cut socket), and keeps its buffer", async () => {
+    const before = keptBodyBuffers();
+    const cut = new Readable({
+      read() {
+        this.push(Buffer.alloc(1024, 0x20));
+        this.destroy();
+      },
+    });
+    await expect(readBody(cut, MiB)).rejects.toThrow("the answer ended before its body was complete");
+    // Its buffer came from the kept ones (or was made) and went back: none was lost.
+    expect(keptBodyBuffers()).toBeGreaterThanOrEqual(Math.max(before, 1));
+  });
+
   it("passes a stream's error on", async () => {
     const failing = new Readable({
       read() {
