@@ -9,12 +9,15 @@
 // connect, headers and the whole body (axios's `timeout` is an idle-socket timer: a server that
 // answers one byte a second never trips it); the run's abort signal cancels reads in flight at
 // once, and nothing is retried after it; a body past the size cap is dropped while it streams
-// (axios counts decompressed bytes, so a gzip bomb is cut too) and not retried; an answer nested
-// deeper than MAX_JSON_DEPTH is refused before anything walks it; redirects are not followed.
+// (body.ts counts the bytes axios has decompressed, so a gzip bomb is cut too) and not retried; an
+// answer nested deeper than MAX_JSON_DEPTH is refused before anything walks it; redirects are not
+// followed.
 //
-// Bodies arrive as bytes and are decoded here (issue 11), with the semantics axios's silent JSON
-// parsing had: JSON becomes its value, anything else stays text (json-text.ts, `answerBody`).
-// JSON.parse reads an ASCII-escaped one-byte string, never a two-byte UTF-8 decode of the page.
+// Bodies arrive as a byte stream, are read into kept buffers (body.ts, issue 12) and decoded here
+// (issue 11), with the semantics axios's silent JSON parsing had: JSON becomes its value, anything
+// else stays text (json-text.ts, `answerBody`). JSON.parse reads an ASCII-escaped one-byte string,
+// never a two-byte UTF-8 decode of the page. A list page asked with `listAt` keeps its items as
+// bytes, each parsed when read (json-list.ts), so its objects never all live at once.
 import { getMaxListeners, setMaxListeners } from "node:events";
 import http from "node:http";
 import https from "node:https";
