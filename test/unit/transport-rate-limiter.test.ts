@@ -104,6 +104,46 @@ describe("parseRetryAfter", () => {
 });
 
 describe("RateLimiter", () => {
+  // Issue 12 item 5: ONLYOFFICE's limiter (no limit, a 1 s window) holds every request of the last
+  // second; filtering and sorting that window per request made ~20 KB of garbage a request, which
+  // a migration's old generation filled with. Now a send costs no copy of the window.
+  it("takes and completes a slot without copying or re-sorting its window, and keeps it in order", async () => {
+    const clock = fakeClock();
+    const unlimited: RateLimitPolicy = { ...policy, limit: Number.MAX_SAFE_INTEGER, windowMs: 1_000 };
+    const limiter = new RateLimiter(unlimited, clock);
+    const sorts = { count: 0 };
+    const filters = { count: 0 };
+    const { sort, filter } = Array.prototype;
+    Array.prototype.sort = function counted(this: unknown[], ...args: Parameters<typeof sort>) {
+      sorts.count += 1;
+      return sort.apply(this, args);
+    } as typeof sort;
+    Array.prototype.filter = function counted(this: unknown[], ...args: Parameters<typeof filter>) {
+      filters.count += 1;
+      return filter.apply(this, args as never) as unknown[];
+    } as typeof filter;
+    const slots: number[] = [];
+    try {
+      for (let i = 0; i < 2_000; i += 1) {
+        slots.push(await limiter.acquire());
+        clock.t += i % 3;
+        // Answers come back out of order.
+        if (i % 4 === 3) for (const slot of slots.splice(0).reverse()) limiter.complete(slot);
+      }
+    } finally {
+      Array.prototype.sort = sort;
+      Array.prototype.filter = filter;
+    }
+    expect(sorts.count).toBe(0);
+    expect(filters.count).toBe(0);
+    // What the window holds is still right: 2,000 sends over ~2 s, only the last second's kept.
+    expect(delayBeforeNext((limiter as unknown as { state: LimiterState }).state, clock.t, unlimited)).toBe(0);
+    const sent = (limiter as unknown as { state: LimiterState }).state.sent;
+    expect(sent.length).toBeGreaterThan(0);
+    expect([...sent].sort((a, b) => a - b)).toStrictEqual(sent);
+    expect(sent.every((t) => t > clock.t - 1_000 - 2)).toBe(true);
+  });
+
   it("spreads 1,000 acquires at 500/60 s over at least one window, never more than 500 in any 60 s", async () => {
     const clock = fakeClock();
     const limiter = new RateLimiter(policy, clock);
