@@ -4,12 +4,14 @@
 // as chunks that lived across several reads are promoted to the old generation, they waited for a
 // full collection. At 10,000 cases a scan held 40–55 MB of such buffers at its peak, in malloc'd
 // memory that glibc then did not give back. Here each chunk is copied out as it arrives (it dies
-// young) into one of a few kept buffers, which the caller hands back once it has decoded the text.
+// young) into one of a few kept buffers (buffer-pool.ts), which the caller hands back once it has
+// decoded the text.
 //
 // The size cap is counted here, on the bytes after decompression (axios decompresses the stream),
 // so a gzip bomb is cut as it inflates; the deadline and the run's stop reach the body through the
 // request's abort signal, which destroys the stream under this loop.
 import type { Readable } from "node:stream";
+import { giveBuffer, takeBuffer } from "./buffer-pool.js";
 
 /** The body passed the response size cap: the stream is destroyed, nothing more is read. */
 export class BodyTooLarge extends Error {
@@ -25,27 +27,9 @@ export interface Body {
   release(): void;
 }
 
-/** An ordinary list page fits (Plannr's 500 cases ≈ 0.5 MB, ONLYOFFICE's 1,000 ≈ 2 MB); a larger buffer is not kept. */
-const KEEP_BYTES = 4 * 1024 * 1024;
-/** One per page in flight at the clients' default concurrency; more answers at once allocate. */
-const KEEP_COUNT = 8;
 const FIRST_BYTES = 64 * 1024;
 /** A Content-Length is only a hint until bytes arrive: a lying header must not reserve 64 MiB. */
 const LARGEST_FIRST_BYTES = 8 * 1024 * 1024;
-
-const kept: Buffer[] = [];
-
-function take(size: number): Buffer {
-  // The one given back last that fits: its pages are the likeliest to be resident still.
-  const index = kept.findLastIndex((buffer) => buffer.length >= size);
-  if (index >= 0) return kept.splice(index, 1)[0]!;
-  // Not from Node's 8 KiB slab: a kept slice would hold the slab.
-  return Buffer.allocUnsafeSlow(size);
-}
-
-function give(buffer: Buffer): void {
-  if (buffer.length <= KEEP_BYTES && kept.length < KEEP_COUNT) kept.push(buffer);
-}
 
 /**
  * The whole body of `stream` (at most `cap` bytes, or BodyTooLarge). `lengthHint` is the answer's
@@ -56,7 +40,7 @@ export function readBody(stream: Readable, cap: number, lengthHint?: number): Pr
     stream.destroy();
     return Promise.reject(new BodyTooLarge(cap));
   }
-  let buffer = take(Math.min(Math.max(lengthHint ?? 0, FIRST_BYTES), LARGEST_FIRST_BYTES, Math.max(cap, 1)));
+  let buffer = takeBuffer(Math.min(Math.max(lengthHint ?? 0, FIRST_BYTES), LARGEST_FIRST_BYTES, Math.max(cap, 1)));
   let length = 0;
   // Listeners, not `for await`: the async iterator and its end-of-stream watcher are a few KB of
   // objects per answer that live as long as the answer streams, and so outlive young collections.
@@ -66,7 +50,7 @@ export function readBody(stream: Readable, cap: number, lengthHint?: number): Pr
       if (settled) return;
       settled = true;
       stream.off("data", onData);
-      give(buffer);
+      giveBuffer(buffer);
       reject(error instanceof Error ? error : new Error(String(error)));
     };
     const onData = (chunk: Buffer) => {
@@ -78,9 +62,9 @@ export function readBody(stream: Readable, cap: number, lengthHint?: number): Pr
         return;
       }
       if (needed > buffer.length) {
-        const grown = take(Math.min(Math.max(buffer.length * 2, needed), cap));
+        const grown = takeBuffer(Math.min(Math.max(buffer.length * 2, needed), cap));
         buffer.copy(grown, 0, 0, length);
-        give(buffer);
+        giveBuffer(buffer);
         buffer = grown;
       }
       length += chunk.copy(buffer, length);
@@ -99,14 +83,9 @@ export function readBody(stream: Readable, cap: number, lengthHint?: number): Pr
         release() {
           if (released) return;
           released = true;
-          give(read);
+          giveBuffer(read);
         },
       });
     });
   });
-}
-
-/** How many buffers are kept now (for tests). */
-export function keptBodyBuffers(): number {
-  return kept.length;
 }

@@ -22,6 +22,7 @@
 // follows the WHATWG Encoding Standard (§4.1.1 "UTF-8 decoder"), one U+FFFD per maximal subpart
 // of an ill-formed sequence (Unicode §3.9, "U+FFFD Substitution of Maximal Subparts").
 import { isAscii } from "node:buffer";
+import { giveBuffer, takeBuffer } from "./buffer-pool.js";
 
 const BACKSLASH = 0x5c;
 const REPLACEMENT = 0xfffd;
@@ -47,21 +48,20 @@ export function escapedJsonText(body: Buffer): string | undefined {
   const length = body.length;
   const words = AsciiWords.of(body);
   // Room for the ASCII and a few escapes; grown when a body is mostly non-ASCII (≤ 6 bytes per byte).
-  let out = scratchFor(length + (length >> 6) + 64);
+  let out = takeBuffer(length + (length >> 6) + 64);
   let written = 0;
   let runStart = 0;
   let at = 0;
   while (at < length) {
     at = words.nextNonAscii(body, at);
     if (at === length) break;
-    if (at > 0 && body[at - 1] === BACKSLASH && oddBackslashRunBefore(body, at)) return undefined;
+    if (at > 0 && body[at - 1] === BACKSLASH && oddBackslashRunBefore(body, at)) {
+      giveBuffer(out);
+      return undefined;
+    }
     // The ASCII run, then at most two escapes (12 bytes) for the sequence at `at`.
     const needed = written + (at - runStart) + 12;
-    if (needed > out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(out.length * 2, needed + (length - at)));
-      out.copy(grown, 0, 0, written);
-      out = grown;
-    }
+    if (needed > out.length) out = grow(out, written, Math.max(out.length * 2, needed + (length - at)));
     written += body.copy(out, written, runStart, at);
 
     // WHATWG UTF-8 decoder: the lead byte fixes the length and the range of the first continuation
@@ -108,37 +108,24 @@ export function escapedJsonText(body: Buffer): string | undefined {
     }
     runStart = at;
   }
-  if (runStart === 0) return body.toString("utf8");
-  if (written + (length - runStart) > out.length) {
-    const grown = Buffer.allocUnsafe(written + (length - runStart));
-    out.copy(grown, 0, 0, written);
-    out = grown;
+  if (runStart === 0) {
+    giveBuffer(out);
+    return body.toString("utf8");
   }
+  if (written + (length - runStart) > out.length) out = grow(out, written, written + (length - runStart));
   written += body.copy(out, written, runStart, length);
+  // The text is a copy: the output buffer serves the next body (buffer-pool.ts).
   const text = out.toString("utf8", 0, written);
-  keepScratch(out);
+  giveBuffer(out);
   return text;
 }
 
-/**
- * One output buffer reused from page to page (the text is copied out of it before anything else
- * runs): a scan of 100 pages would otherwise leave 100 MB of these for the collector. Only a buffer
- * the size of an ordinary page is kept, so one huge answer does not stay in memory for good.
- */
-const SCRATCH_KEEP = 4 * 1024 * 1024;
-let scratch: Buffer | null = null;
-
-function scratchFor(size: number): Buffer {
-  if (scratch !== null && scratch.length >= size) {
-    const reused = scratch;
-    scratch = null;
-    return reused;
-  }
-  return Buffer.allocUnsafe(size);
-}
-
-function keepScratch(buffer: Buffer): void {
-  if (buffer.length <= SCRATCH_KEEP && (scratch === null || scratch.length < buffer.length)) scratch = buffer;
+/** A buffer of `size` bytes holding the first `written` of `out`, which goes back to the pool. */
+function grow(out: Buffer, written: number, size: number): Buffer {
+  const grown = takeBuffer(size);
+  out.copy(grown, 0, 0, written);
+  giveBuffer(out);
+  return grown;
 }
 
 /**

@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BodyTooLarge, keptBodyBuffers, readBody } from "../../src/transport/body.js";
+import { BodyTooLarge, readBody } from "../../src/transport/body.js";
+import { keptBuffers as keptBodyBuffers } from "../../src/transport/buffer-pool.js";
 import { createHttpClient } from "../../src/transport/http.js";
 
 const MiB = 1024 * 1024;
