@@ -112,10 +112,11 @@ export class RateLimiter {
   async acquire(): Promise<number> {
     for (;;) {
       const now = this.clock.now().getTime();
+      // Sends that left the window count for nothing: dropped first, so the delay reads only live ones.
+      const expired = firstLive(this.state.sent, now - this.policy.windowMs);
+      if (expired > 0) this.state.sent.splice(0, expired);
       const delay = delayBeforeNext(this.state, now, this.policy);
       if (delay <= 0) {
-        const expired = firstLive(this.state.sent, now - this.policy.windowMs);
-        if (expired > 0) this.state.sent.splice(0, expired);
         insertSorted(this.state.sent, now);
         this.state.sentSinceObservation += 1;
         return now;
