@@ -13,7 +13,7 @@ import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { errorFromResponse, type CallContext } from "../../src/transport/errors.js";
 import { createHttpClient, type HttpClient, type HttpRequest } from "../../src/transport/http.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../src/transport/json-depth.js";
-import { ListItemNotJson, listItems, listOfValues, ReadOnce, type LazyList, type ListItems } from "../../src/transport/json-list.js";
+import { listItems, listOfValues, ReadOnce, type LazyList, type ListItems } from "../../src/transport/json-list.js";
 import { redactText } from "../../src/transport/redact.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { OnlyofficeAuth } from "./auth.js";
@@ -414,20 +414,15 @@ export class OnlyofficeClient {
    * whose id was listed before skipped. `progress.made` says, once the page is read, whether any was new.
    */
   private *pageItems(name: EndpointName, items: ListItems, seen: Set<string>, match: IdMatch, progress: { made: boolean }): Generator<ListedItem> {
-    try {
-      for (const { index, value: raw } of listItems(items)) {
-        const id = rawId(raw);
-        const key = id !== null && match === "ignore-case" ? id.toLowerCase() : id;
-        if (key !== null) {
-          if (seen.has(key)) continue;
-          seen.add(key);
-        }
-        progress.made = true;
-        yield { raw, id, index };
+    for (const { index, value: raw } of listItems(items, (at) => this.schemaError(name, null, undefined, `response[${at}]`, "not JSON"))) {
+      const id = rawId(raw);
+      const key = id !== null && match === "ignore-case" ? id.toLowerCase() : id;
+      if (key !== null) {
+        if (seen.has(key)) continue;
+        seen.add(key);
       }
-    } catch (error) {
-      if (error instanceof ListItemNotJson) throw this.schemaError(name, null, undefined, `response[${error.index}]`, "not JSON");
-      throw error;
+      progress.made = true;
+      yield { raw, id, index };
     }
   }
 

@@ -10,7 +10,7 @@ import { CaseSyncError, onPage } from "../../src/core/errors.js";
 import type { Clock, Logger } from "../../src/core/ports.js";
 import type { CircuitPolicy } from "../../src/transport/circuit.js";
 import { createHttpClient, type HttpClient, type HttpRequest, type HttpResponse } from "../../src/transport/http.js";
-import { ListItemNotJson, listItems, listOfValues, ReadOnce, type ListItems } from "../../src/transport/json-list.js";
+import { listItems, listOfValues, ReadOnce, type ListItems } from "../../src/transport/json-list.js";
 import { redactText } from "../../src/transport/redact.js";
 import type { RetryPolicy } from "../../src/transport/retry.js";
 import { CASE_INCLUDE, CASE_SORT, ENDPOINTS, endpointLabel, endpointPath, matchEndpoint, type EndpointName, type PlannrProfile } from "./profile.js";
@@ -287,19 +287,14 @@ export class PlannrClient {
 
   /** A page's items, each parsed and validated as it is reached, those whose uuid was listed before skipped. */
   private *pageItems<T>(name: EndpointName, schema: z.ZodType<T>, items: ListItems, seen: Set<string>, onMissingUuid: () => void): Generator<Validated<T>> {
-    try {
-      for (const { index, value: raw } of listItems(items)) {
-        const id = rawUuid(raw);
-        if (id === null) onMissingUuid();
-        else if (seen.has(id)) continue;
-        else seen.add(id);
-        const parsed = schema.safeParse(raw);
-        if (parsed.success) yield { ok: true, value: parsed.data };
-        else yield { ok: false, id, error: this.schemaError(name, parsed.error, id ?? undefined, `data[${index}]`) };
-      }
-    } catch (error) {
-      if (error instanceof ListItemNotJson) throw this.schemaError(name, null, undefined, `data[${error.index}]`, "not JSON");
-      throw error;
+    for (const { index, value: raw } of listItems(items, (at) => this.schemaError(name, null, undefined, `data[${at}]`, "not JSON"))) {
+      const id = rawUuid(raw);
+      if (id === null) onMissingUuid();
+      else if (seen.has(id)) continue;
+      else seen.add(id);
+      const parsed = schema.safeParse(raw);
+      if (parsed.success) yield { ok: true, value: parsed.data };
+      else yield { ok: false, id, error: this.schemaError(name, parsed.error, id ?? undefined, `data[${index}]`) };
     }
   }
 

@@ -186,10 +186,22 @@ export function listOfValues(values: readonly unknown[]): ListItems {
   return { length: values.length, item: (index) => values[index], release: () => undefined };
 }
 
-/** Every item of `list` in order, then the list released (also when the reader stops early or throws). */
-export function* listItems(list: ListItems): Generator<{ index: number; value: unknown }> {
+/**
+ * Every item of `list` in order, then the list released (also when the reader stops early or
+ * throws). An item that is not JSON throws what `notJson` makes of its index (the adapter's
+ * schema error naming `response[i]` or `data[i]`).
+ */
+export function* listItems(list: ListItems, notJson: (index: number) => Error): Generator<{ index: number; value: unknown }> {
   try {
-    for (let index = 0; index < list.length; index += 1) yield { index, value: list.item(index) };
+    for (let index = 0; index < list.length; index += 1) {
+      let value: unknown;
+      try {
+        value = list.item(index);
+      } catch (error) {
+        throw error instanceof ListItemNotJson ? notJson(error.index) : error;
+      }
+      yield { index, value };
+    }
   } finally {
     list.release();
   }

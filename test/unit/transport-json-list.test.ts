@@ -134,7 +134,19 @@ describe("LazyList", () => {
     const body = Buffer.from("[1,2,3]");
     let released = 0;
     const list = new LazyList(body, splitJsonList(body, null, 64)!, () => (released += 1));
-    for (const { value } of listItems(list)) if (value === 1) break;
+    for (const { value } of listItems(list, (index) => new Error(`item ${index}`))) if (value === 1) break;
+    expect(released).toBe(1);
+  });
+
+  it("listItems throws the reader's own error for an item that is not JSON, and releases the page", () => {
+    const body = Buffer.from("[1,tru,3]");
+    let released = 0;
+    const list = new LazyList(body, splitJsonList(body, null, 64)!, () => (released += 1));
+    const read: unknown[] = [];
+    expect(() => {
+      for (const { value } of listItems(list, (index) => new RangeError(`data[${index}] is not JSON`))) read.push(value);
+    }).toThrow(new RangeError("data[1] is not JSON"));
+    expect(read).toStrictEqual([1]);
     expect(released).toBe(1);
   });
 });
