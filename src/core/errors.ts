@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   "CS_BREAKER", // mass delete/create breaker tripped
   "CS_BUDGET", // request budget spent
   "CS_STATE", // persisted state failed validation or is inconsistent
+  "CS_DEFERRED", // a targeted sync left a case to the next full sync (a copy still in doubt could be this case)
   "CS_INTERRUPTED", // stopped by a signal (Ctrl-C); resumable
   "CS_INTERNAL", // a bug
 ] as const;

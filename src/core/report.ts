@@ -110,6 +110,14 @@ export const RunReportSchema = z.object({
 });
 export type RunReport = z.infer<typeof RunReportSchema>;
 
+/**
+ * The cases a targeted sync left to the next full sync (`CS_DEFERRED`): a copy still in doubt could
+ * be one of them, and only a full scan can tell. The service and the fleet run that full sync soon.
+ */
+export function leftForFullSync(report: Pick<RunReport, "warnings">): IssueReport[] {
+  return report.warnings.filter((w) => w.code === "CS_DEFERRED");
+}
+
 /** Write operations a run made (or, for a dry run, would make), both sides together. */
 export function countWrites(report: Pick<RunReport, "sides">): number {
   const sum = (ops: Record<string, number>) => Object.values(ops).reduce((a, b) => a + b, 0);

@@ -309,7 +309,11 @@ export class EngineRun {
       store.listSkips(),
     ]);
     const view = targets === null ? null : await readTargets({ targets, store, adapters: { plannr, onlyoffice }, journal, signal: this.signal });
-    for (const d of view?.deferred ?? []) this.logger.info({ side: d.side, record: d.id }, `left for the next full sync: ${d.why}`);
+    // Said in the report, not only logged: the service and the fleet run a full sync soon for these,
+    // and whoever asked for the case must see that this run did not sync it.
+    for (const d of view?.deferred ?? []) {
+      this.warnings.push({ severity: "warning", side: d.side, record: d.id, field: null, code: "CS_DEFERRED", message: `left for the next full sync: ${d.why}` });
+    }
     const index = view === null ? (stored ?? new LinkIndex([])) : new LinkIndex(view.links, { whole: true });
     const scanStartedAt = this.clock.now().toISOString();
     const planMode: PlanContext["mode"] = this.mode.kind === "migrate" ? { kind: "migrate", from: this.mode.from, limit: this.mode.limit, onlyOpen: this.mode.onlyOpen, createdSince: this.mode.createdSince } : { kind: "sync" };

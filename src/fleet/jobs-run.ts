@@ -9,7 +9,7 @@
 // pair's secrets) fails, and pg-boss retries it with backoff.
 import { toCaseSyncError, type CaseSyncError } from "../core/errors.js";
 import type { Logger } from "../core/ports.js";
-import type { RunReport } from "../core/report.js";
+import { leftForFullSync, type RunReport } from "../core/report.js";
 import type { InboxEntry, StateStore } from "../core/state.js";
 import type { CaseSync } from "../library/create-sync.js";
 import type { ServiceMetrics } from "../service/metrics.js";
@@ -120,6 +120,14 @@ async function drainInbox(job: TakenJob, sync: CaseSync, deps: JobRunDeps, log: 
   // so it must not push the pair's next due time.
   if (FAILURE_CODES.has(report.exitCode)) await deps.registry.recordOutcome(pair, { exitCode: report.exitCode, finishedAt: report.finishedAt });
   if (report.abort === null) await removeHandled(sync.store, entries, deps, pair);
+  const left = leftForFullSync(report);
+  if (left.length > 0) {
+    // A copy of this pair is in doubt, and only a full scan can settle it (SPEC §4.6): one now, not
+    // at the next schedule. The queue keeps one waiting per pair, so a stream of deliveries asks once.
+    await deps.queue.enqueue("reconcile", { pair, reason: "deferred", queuedAt: now });
+    deps.sent();
+    log.info({ cases: left.length }, "a copy is still in doubt: the deliveries wait for a full sync, queued now");
+  }
   // An aborted run leaves the deliveries waiting: the registry backs the pair off, and its next
   // full sync (or the next delivery's job) takes them.
   return { status: "done", output: { runId: report.runId, exitCode: report.exitCode, cases: entries.length } };

@@ -22,8 +22,11 @@ export const JobPairSchema = z.string().regex(PAIR_NAME, "not a pair name");
 
 const isoTime = z.string().refine((text) => !Number.isNaN(Date.parse(text)), "not an ISO time");
 
-/** Why a full sync was queued: the schedule, a burst of deliveries, a person (or an embedder). */
-export const SYNC_REASONS = ["schedule", "burst", "manual"] as const;
+/**
+ * Why a full sync was queued: the schedule, a burst of deliveries, a person (or an embedder), or
+ * deliveries a targeted sync left to a full sync while a copy was in doubt (`CS_DEFERRED`).
+ */
+export const SYNC_REASONS = ["schedule", "burst", "manual", "deferred"] as const;
 
 /** `sync` and `reconcile`: a full sync of one pair. */
 export const SyncJobSchema = z.object({ pair: JobPairSchema, reason: z.enum(SYNC_REASONS), queuedAt: isoTime }).strict();

@@ -17,6 +17,7 @@ import type { Logger, StateStore } from "../core/ports.js";
 import type { RunReport } from "../core/report.js";
 import type { InboxEntry } from "../core/state.js";
 import type { ServiceMetrics } from "./metrics.js";
+import { askForFullSync } from "./reconcile-soon.js";
 import type { AuthReadiness } from "./readiness.js";
 
 /** The slice of the library the drain calls. */
@@ -33,6 +34,8 @@ export interface DrainOptions {
   logger: Logger;
   /** Asks for another drain in `ms` (a deferred case's backoff is over). */
   wakeIn(ms: number): void;
+  /** Asks for a full sync soon: the targeted sync left cases to it (a copy in doubt could be one of them). */
+  reconcileSoon?: () => void;
   now?: () => Date;
   /** Cases per targeted sync (default 50). */
   batchSize?: number;
@@ -134,6 +137,7 @@ export async function drainInbox(options: DrainOptions, signal: AbortSignal): Pr
     report = await engine.syncCases({ plannr: entries.map((e) => e.caseId) }, { signal });
     metrics.observeRun(report, "webhook");
     options.readiness.noteReport(report);
+    askForFullSync(report, options);
   }
 
   const defer = async (entry: InboxEntry, reason: "locked" | "failed"): Promise<number> => {

@@ -6,6 +6,7 @@
 import type { RunReport } from "../core/report.js";
 import type { Logger } from "../core/ports.js";
 import type { ServiceMetrics } from "./metrics.js";
+import { askForFullSync } from "./reconcile-soon.js";
 import type { AuthReadiness } from "./readiness.js";
 
 export interface ScanEngine {
@@ -20,6 +21,8 @@ export interface ScanOptions {
   logger: Logger;
   /** ONLYOFFICE id → raw hash as of the last tick; the reconcile replaces it. */
   known(): Map<string, string>;
+  /** Asks for a full sync soon: the targeted sync left cases to it (a copy in doubt could be one of them). */
+  reconcileSoon?: () => void;
 }
 
 export interface ScanResult {
@@ -47,6 +50,7 @@ export async function scanOnce(options: ScanOptions, signal: AbortSignal): Promi
   const report = await engine.syncCases({ onlyoffice: found.changed }, { signal });
   options.metrics.observeRun(report, "scan");
   options.readiness.noteReport(report);
+  askForFullSync(report, options);
   // Not in step: offered again by the next tick (the whole batch after an abort, the failed ones otherwise).
   const retry = report.abort !== null ? found.changed : report.errors.filter((e) => e.side === "onlyoffice" && e.record !== null).map((e) => e.record as string);
   for (const id of retry) known.delete(id);

@@ -20,6 +20,7 @@ import { createMetrics, type ServiceMetrics } from "./metrics.js";
 import { metricsPlugin } from "./metrics-plugin.js";
 import { AuthReadiness } from "./readiness.js";
 import { reconcileOnce } from "./reconcile.js";
+import { EarlyReconcile } from "./reconcile-soon.js";
 import { scanOnce } from "./scan-loop.js";
 import { parseServeOptions, type ParsedServeOptions, type ServeOptions } from "./serve-options.js";
 import { subscriptionApiOf } from "../core/webhooks.js";
@@ -121,14 +122,19 @@ export async function startService(sync: ServiceEngine, options: ServeOptions = 
       countPlannr();
     }
   };
+  const early = new EarlyReconcile((ms) => later(ms, "reconcile"));
+  const reconcileSoon = () => early.ask();
   const queue: EngineQueue = new EngineQueue(
     {
-      reconcile: counted((signal) => reconcileOnce({ engine: sync, metrics, readiness, logger, resetKnown: () => (known = new Map()), retryIn: (ms) => later(ms, "reconcile") }, signal)),
+      reconcile: counted((signal) => {
+        early.started();
+        return reconcileOnce({ engine: sync, metrics, readiness, logger, resetKnown: () => (known = new Map()), retryIn: (ms) => later(ms, "reconcile") }, signal);
+      }),
       drain: counted(async (signal) => {
-        const result = await drainInbox({ engine: sync, metrics, readiness, logger, wakeIn: (ms) => later(ms, "drain"), batchSize: o.drainBatchSize, plannrPageSize: sync.mapping.plannr.pageSize, plannrRateRemaining }, signal);
+        const result = await drainInbox({ engine: sync, metrics, readiness, logger, wakeIn: (ms) => later(ms, "drain"), reconcileSoon, batchSize: o.drainBatchSize, plannrPageSize: sync.mapping.plannr.pageSize, plannrRateRemaining }, signal);
         if (result.more) queue.request("drain");
       }),
-      scan: counted((signal) => scanOnce({ engine: sync, metrics, readiness, logger, known: () => known }, signal)),
+      scan: counted((signal) => scanOnce({ engine: sync, metrics, readiness, logger, known: () => known, reconcileSoon }, signal)),
     },
     logger,
   );

@@ -154,6 +154,30 @@ describe("the worker's jobs", () => {
     }
   }, 60_000);
 
+  it("queues a full sync at once when a delivery names a case a copy in doubt could be, and that sync settles it", async () => {
+    const [model] = pair.sandboxes.plannr.listCases();
+    const made = pair.sandboxes.plannr.createCaseDirect({ name: "Its copy's answer was lost", participantUuids: model!.participantUuids });
+    // A copy of it into ONLYOFFICE was started and its answer lost: the journal entry is open.
+    await withStore((store) =>
+      store.addJournal({ id: "doubt-1", runId: "run-of-the-lost-answer", side: "onlyoffice", sourceId: made.uuid, fingerprint: { title: made.name, participants: [] }, status: "pending", createdId: null, startedAt: new Date(Date.now() - 60_000).toISOString(), settledAt: null }),
+    );
+    const receivedAt = new Date().toISOString();
+    await withStore((store) => store.putInbox({ caseId: made.uuid, event: "case.created", receivedAt }));
+    await queue.enqueue("event", { pair: pair.name, caseId: made.uuid, event: "case.created", receivedAt });
+    const reconcilesBefore = await waiting("reconcile");
+    const outcome = await runJob(await takeNow("event"), deps);
+    expect(outcome).toMatchObject({ status: "done", output: { exitCode: 0, cases: 1 } });
+    // The targeted sync could not tell, so it made no copy; the full sync that settles it is queued now.
+    expect(pair.sandboxes.onlyoffice.listCases().map((c) => c.title)).not.toContain(made.name);
+    expect(await waiting("reconcile")).toBe(reconcilesBefore + 1);
+    const reconcile = await takeNow("reconcile");
+    expect(reconcile.payload).toMatchObject({ pair: pair.name, reason: "deferred" });
+    expect(await runJob(reconcile, deps)).toMatchObject({ status: "done", output: { exitCode: 0 } });
+    expect(pair.sandboxes.onlyoffice.listCases().filter((c) => c.title === made.name)).toHaveLength(1);
+    expect(await withStore((store) => store.listPendingJournal())).toEqual([]);
+    expect(checkPair(pair)).toMatchObject({ unpaired: [], duplicates: [], orphans: [] });
+  }, 60_000);
+
   it("runs nothing for a paused pair, an unknown pair, or a payload that fails its schema", async () => {
     const runsBefore = (await runsOf(fleet, pair.name)).length;
     await fleet.registry.pause(pair.name);

@@ -11,7 +11,7 @@ import { check } from "./model-invariants.js";
 import { conflictSideValue, engineGroup, sameVal, type Side } from "./model-readers.js";
 import { checkUnmapped } from "./model-run-checks.js";
 import { comparedKeys, dissolvePair, record, unpaired, type Model } from "./model-state.js";
-import { countWrites } from "../../src/core/report.js";
+import { countWrites, leftForFullSync } from "../../src/core/report.js";
 import { armRun } from "./model-faults.js";
 import { judgePairs } from "./model-judge.js";
 import { applyRaw, syncStep, showHazards, type SyncHazards } from "./model-sync.js";
@@ -139,6 +139,7 @@ export class WebhookCommand implements ModelCommand {
     if (m.stateLost) return;
     const targets = this.targets(m);
     const runStart = real.clock.tick();
+    if (this.hazards.faults.length > 0 || this.hazards.kill !== null) m.createsInDoubt = true;
     const armed = armRun(real.sandbox, { faults: this.hazards.faults, strip: this.hazards.strip, race: null });
     let outcome;
     try {
@@ -155,6 +156,16 @@ export class WebhookCommand implements ModelCommand {
     refreshUnmapped(m, real);
     // The pairs in scope are judged like a full sync's (their values, conflicts and errors); the model learns their outcome.
     const only = new Set([...targets.plannr, ...targets.onlyoffice]);
+    // A case the run says it left to the next full sync (a copy in doubt could be it) is out of
+    // its scope, and only ever after faults: a clean history never leaves a case unsynced.
+    const deferred = report === null ? [] : leftForFullSync(report);
+    check(deferred.length === 0 || m.createsInDoubt, "spurious-deferral", () => `no create can be in doubt, yet the targeted sync left ${deferred.map((w) => `${w.side} ${w.record}`).join(", ")} to the next full sync`);
+    const left = new Set(deferred.map((w) => w.record));
+    for (const pair of m.pairs) {
+      if (!left.has(pair.plannrId) && !left.has(pair.onlyofficeId)) continue;
+      only.delete(pair.plannrId);
+      only.delete(pair.onlyofficeId);
+    }
     judgePairs(m, real.eyes, { report, clean, runStart, pending: await real.process.pendingConflicts(), racedPairs: new Map(), only });
     checkUnmapped(m, real.eyes);
     if (hazardFree && report !== null && report.exitCode === 0 && report.command === "sync (targeted)") {

@@ -25,6 +25,7 @@ export const INVARIANTS = {
   "unmapped-touched": "a field that is not mapped was changed by the tool",
   "clean-abort": "a sync with no faults aborted",
   "internal-error": "a run ended with an internal error (exit 1)",
+  "spurious-deferral": "a targeted sync left a case to the next full sync with no create in doubt",
   echo: "a targeted sync of the pairs a clean targeted sync just wrote wrote again (the service's own deliveries echoed)",
 } as const;
 

@@ -72,6 +72,11 @@ export interface Model {
   lastRunStart: number | null;
   /** The last run was clean and error-free (so every link is stamped). */
   lastRunClean: boolean;
+  /**
+   * A run met faults or died since the last clean full sync: a create may be in doubt, so a
+   * targeted sync may leave unlinked cases to the next full sync (CS_DEFERRED). Never otherwise.
+   */
+  createsInDoubt: boolean;
   /** The state file was lost and no run has rebuilt it yet. */
   stateLost: boolean;
   /** Linked cases a person deleted since the last run that got past its breakers. */
@@ -95,7 +100,7 @@ export function recordKey(side: Side, id: string): string {
 }
 
 export function newModel(cast: Cast, mirrorSupported: boolean): Model {
-  return { cast, records: new Map(), pairs: [], mapping: { ...INITIAL_MAPPING }, mirrorSupported, nextTag: 1, lastRunStart: null, lastRunClean: false, stateLost: false, deletesSinceRun: 0, unseenMapping: new Map(), leftBases: new Map(), unmapped: new Map() };
+  return { cast, records: new Map(), pairs: [], mapping: { ...INITIAL_MAPPING }, mirrorSupported, nextTag: 1, lastRunStart: null, lastRunClean: false, createsInDoubt: false, stateLost: false, deletesSinceRun: 0, unseenMapping: new Map(), leftBases: new Map(), unmapped: new Map() };
 }
 
 /** The model keys compared under the current mapping. */

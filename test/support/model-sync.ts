@@ -86,11 +86,13 @@ function afterRun(m: Model, runStart: number, report: RunReport | null, killed: 
     m.stateLost = false;
   }
   m.lastRunClean = clean && report !== null && report.errors.length === 0;
+  if (m.lastRunClean) m.createsInDoubt = false;
 }
 
 export async function syncStep(m: Model, real: Real, hazards: SyncHazards, fixpointOf = false): Promise<void> {
   const runStart = real.clock.tick();
   if (m.stateLost) forgiveUnknowable(m, real);
+  if (hazards.faults.length > 0 || hazards.kill !== null) m.createsInDoubt = true;
   const destructive = destructiveChanges(m, m.deletesSinceRun);
   const racePair = hazards.race !== null && m.pairs.length > 0 ? m.pairs[hazards.race.pair % m.pairs.length] : undefined;
   const race = hazards.race;

@@ -109,6 +109,8 @@ describe("targeted sync (SPEC §9)", () => {
     const report = await targeted(world, cache, { plannr: [made] });
     expect(report.sides.onlyoffice.operations["case.create"] ?? 0).toBe(0);
     expect([...world.onlyoffice.cases.values()].filter((c) => c.case.title === "From ONLYOFFICE")).toHaveLength(1);
+    // The report says the case was left to the full sync: the run did not put the pair in step.
+    expect(report.warnings).toContainEqual(expect.objectContaining({ side: "plannr", record: made, code: "CS_DEFERRED" }));
     // The next full sync adopts the lost copy from the journal: one pair, no duplicate.
     const full = await runEngine({ plannr: world.plannr, onlyoffice: world.onlyoffice, store: world.store, mapping: world.mapping, references: cache }, SYNC);
     expect(full.errors).toEqual([]);
