@@ -5,13 +5,14 @@
 // is read now. A record the second read does not list is not copied this run, and says so.
 import { toCaseSyncError, type Side } from "../core/errors.js";
 import type { CaseRecord, RecordIssue, ScanItem } from "../core/records.js";
+import type { IdSet } from "./compact-ids.js";
 import { summarize, type RecordSummary } from "./snapshot.js";
 import type { ViewScope } from "./view.js";
 import type { CreateWork } from "./work.js";
 
 export interface CopyAsRead {
   /** Source ids to copy, each at most once: taken out as they are read (what is left was not listed). */
-  ids: Set<string>;
+  ids: IdSet;
   side: Side;
   scan: AsyncIterable<ScanItem>;
   refine: (record: CaseRecord) => CaseRecord;

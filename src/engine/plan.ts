@@ -7,6 +7,7 @@ import { sameContent } from "../core/hash.js";
 import type { Side } from "../core/errors.js";
 import type { CaseRecord, ChangeSet, RecordIssue, WriteOp } from "../core/records.js";
 import type { Conflict, Link } from "../core/state.js";
+import { IdSet } from "./compact-ids.js";
 import { createsFrom, groupsWithoutBase } from "./context.js";
 import { planVanished } from "./deletes.js";
 import { decidePair, type Decision, type PairDecision, type PairInput } from "./diff.js";
@@ -254,7 +255,7 @@ function planCreates(ctx: PlanContext, from: Side, records: readonly RecordSumma
     if (record.case === null) {
       // Held without its case (a migration's source, checked as it was scanned): copied as it is
       // read again, in the apply phase, so the run never holds every copy's case and bodies.
-      plan.streamed ??= { from, to, ids: new Set() };
+      plan.streamed ??= { from, to, ids: new IdSet() };
       plan.streamed.ids.add(record.id);
       count += 1;
       continue;

@@ -7,6 +7,7 @@ import type { CaseRecord, RecordIssue, WriteOp } from "../core/records.js";
 import type { Conflict, Link, Tombstone } from "../core/state.js";
 import type { PairDecision, PairInput } from "./diff.js";
 import type { NewLink, Pairing } from "./links.js";
+import type { IdSet } from "./compact-ids.js";
 import type { Snapshot } from "./snapshot.js";
 import type { ViewScope } from "./view.js";
 
@@ -54,8 +55,8 @@ export interface CreateWork {
 export interface StreamedCopies {
   from: Side;
   to: Side;
-  /** Source ids to copy. */
-  ids: Set<string>;
+  /** Source ids to copy (a migration's whole book: kept packed, compact-ids.ts). */
+  ids: IdSet;
 }
 
 export type DeleteAction = "delete" | "close" | "unlink" | "drop-link";

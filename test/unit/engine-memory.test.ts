@@ -7,6 +7,7 @@ import { CaseSyncError } from "../../src/core/errors.js";
 import type { CaseRecord, EncodeInput, EncodeResult, ScanItem, ScanOptions, WriteOp } from "../../src/core/records.js";
 import type { Link } from "../../src/core/state.js";
 import { ChangeLog } from "../../src/engine/change-log.js";
+import { IdSet } from "../../src/engine/compact-ids.js";
 import { copyAsRead } from "../../src/engine/copies.js";
 import { LinkIndex } from "../../src/engine/link-index.js";
 import { runEngine, type RunMode } from "../../src/engine/run.js";
@@ -231,7 +232,7 @@ describe("copyAsRead", () => {
     let most = 0;
     const copied: string[] = [];
     const done = copyAsRead({
-      ids: new Set(["a", "b", "c", "d"]),
+      ids: new IdSet(["a", "b", "c", "d"]),
       side: "plannr",
       scan: scan(),
       refine: (r) => r,
@@ -270,7 +271,7 @@ describe("copyAsRead", () => {
     const copied: string[] = [];
     const issues: string[] = [];
     await copyAsRead({
-      ids: new Set(["a", "bad"]),
+      ids: new IdSet(["a", "bad"]),
       side: "plannr",
       scan: scan(),
       refine: (r) => r,
@@ -310,5 +311,19 @@ describe("ChangeLog", () => {
     ]);
     const [a, , b] = log.changes();
     expect(a?.groups).not.toBe(b?.groups);
+  });
+
+  it("lists a migration's 140,000 writes exactly as they were added, through the growth of its columns", () => {
+    const log = new ChangeLog();
+    const expected: ReturnType<ChangeLog["changes"]> = [];
+    for (let i = 0; i < 140_000; i += 1) {
+      const uuid = `${(i * 2_654_435_761 % 4_294_967_296).toString(16).padStart(8, "0")}-1b2c-4d3e-8f40-${i.toString(16).padStart(12, "0")}`;
+      const write = i % 10 < 7 ? op("onlyoffice", String(1_000 + i), "case.create", []) : op("onlyoffice", String(1_000 + i), "case.close", ["status"]);
+      log.add(write, uuid);
+      expected.push({ side: "onlyoffice", record: String(1_000 + i), partner: uuid, operation: write.kind, groups: [...write.groups] });
+    }
+    expect(log.size).toBe(140_000);
+    expect(log.operations("onlyoffice")).toEqual({ "case.create": 98_000, "case.close": 42_000 });
+    expect(log.changes()).toEqual(expected);
   });
 });
