@@ -4,18 +4,21 @@
 // times that before it collects, so a per-case string here costs several times its size in peak
 // RSS; these columns live in ArrayBuffers, outside the collected heap.
 //
-// A Plannr uuid (canonical: lowercase 8-4-4-4-12 hex) is packed as four 32-bit words, an
-// ONLYOFFICE id (a decimal integer without leading zeros) as two; any other id stays a string in a
-// side table. An id always reads back as the very string given.
+// A Plannr uuid (canonical: lowercase 8-4-4-4-12 hex) and a content hash (32 lowercase hex
+// digits) are packed as four 32-bit words, an ONLYOFFICE id (a decimal integer without leading
+// zeros) as two; any other id stays a string in a side table. An id always reads back as the very
+// string given.
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INTEGER = /^(?:0|[1-9]\d{0,14})$/;
-const KIND = { none: 0, uuid: 1, integer: 2, other: 3 } as const;
+/** A content hash as hash.ts writes it (32 lowercase hex digits): a link index holds two a link. */
+const HEX32 = /^[0-9a-f]{32}$/;
+const KIND = { none: 0, uuid: 1, integer: 2, other: 3, hex32: 4 } as const;
 const WORDS = 4;
 const TWO_32 = 2 ** 32;
 
 /** A kind and four words: the packed form of one id (also the key a search compares). */
-interface Packed {
+export interface Packed {
   kind: number;
   words: [number, number, number, number];
 }
@@ -28,6 +31,9 @@ function pack(id: string | null, out: Packed): Packed {
     const hex = id.replaceAll("-", "");
     for (let w = 0; w < WORDS; w += 1) out.words[w] = Number.parseInt(hex.slice(w * 8, w * 8 + 8), 16);
     out.kind = KIND.uuid;
+  } else if (HEX32.test(id)) {
+    for (let w = 0; w < WORDS; w += 1) out.words[w] = Number.parseInt(id.slice(w * 8, w * 8 + 8), 16);
+    out.kind = KIND.hex32;
   } else if (INTEGER.test(id)) {
     const value = Number(id);
     out.words[0] = Math.floor(value / TWO_32);
@@ -52,6 +58,7 @@ export class IdColumn {
   private count = 0;
   private readonly scratch: Packed = { kind: 0, words: [0, 0, 0, 0] };
   private readonly entryKey: Packed = { kind: 0, words: [0, 0, 0, 0] };
+  private readonly searchKey: Packed = { kind: 0, words: [0, 0, 0, 0] };
 
   get length(): number {
     return this.count;
@@ -76,6 +83,8 @@ export class IdColumn {
         const hex = `${hex8(this.words[w] ?? 0)}${hex8(this.words[w + 1] ?? 0)}${hex8(this.words[w + 2] ?? 0)}${hex8(this.words[w + 3] ?? 0)}`;
         return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
       }
+      case KIND.hex32:
+        return `${hex8(this.words[w] ?? 0)}${hex8(this.words[w + 1] ?? 0)}${hex8(this.words[w + 2] ?? 0)}${hex8(this.words[w + 3] ?? 0)}`;
       case KIND.integer:
         return String((this.words[w] ?? 0) * TWO_32 + (this.words[w + 1] ?? 0));
       case KIND.other:
@@ -83,6 +92,11 @@ export class IdColumn {
       default:
         return null;
     }
+  }
+
+  /** The packed form of `id`, to search with (`compareAt`); valid until the next call. */
+  keyOf(id: string | null): Packed {
+    return pack(id, this.searchKey);
   }
 
   /** -1, 0 or 1: entry `i` against the packed `key` (kinds first, then words; others by text). */

@@ -145,6 +145,27 @@ describe("SnapshotRecords over a LinkIndex", () => {
     expect(index.byOnlyoffice(full.onlyofficeId)).toBe(full);
     expect([...index].filter((l) => l.base !== null)).toEqual([full]);
   });
+
+  it("gives back the ids and hashes the store gave, packed or not: real uuids and hashes, and odd ones", () => {
+    const uuid = (i: number) => `${(i * 2_654_435_761 % 4_294_967_296).toString(16).padStart(8, "0")}-1b2c-4d3e-8f40-${i.toString(16).padStart(12, "0")}`;
+    const hash = (i: number) => `${uuid(i).replaceAll("-", "")}`.slice(0, 32);
+    const odd = ["P-UPPER-CASE", "0042", "", "ffffffff-ffff-ffff-ffff-fffffffffffF"];
+    const many: Link[] = Array.from({ length: 2_000 }, (_, i) => ({
+      ...links[0]!,
+      plannrId: i < odd.length ? (odd[i] ?? "") : uuid(i),
+      onlyofficeId: i === 1 ? "id-7" : String(1_000_000 + i),
+      baseHashPlannr: i % 3 === 0 ? null : hash(i),
+      baseHashOnlyoffice: i % 5 === 0 ? `not-hex-${i}` : hash(i + 1),
+    }));
+    const index = new LinkIndex(many);
+    for (const link of many) {
+      expect(index.byPlannr(link.plannrId)).toEqual(link);
+      expect(index.byOnlyoffice(link.onlyofficeId)).toEqual(link);
+    }
+    expect(index.byPlannr(uuid(2_000))).toBeUndefined();
+    expect(index.byPlannr(uuid(7).toUpperCase())).toBeUndefined();
+    expect(index.byOnlyoffice("01000007")).toBeUndefined();
+  });
 });
 
 describe("a migration copies as it reads the source again", () => {
