@@ -7,7 +7,7 @@
 import type { Side } from "../core/errors.js";
 import type { WriteOp } from "../core/records.js";
 import type { ChangeReport } from "../core/report.js";
-import { IdColumn } from "./compact-ids.js";
+import { doubled, IdColumn } from "./compact-ids.js";
 
 export class ChangeLog {
   /** Per write: its side (0 Plannr, 1 ONLYOFFICE) and its shape's position in `shapes`. */
@@ -69,12 +69,8 @@ export class ChangeLog {
   }
 
   private grow(): void {
-    const sides = new Uint8Array(this.sides.length * 2);
-    sides.set(this.sides);
-    const shapeAt = new Uint32Array(this.shapeAt.length * 2);
-    shapeAt.set(this.shapeAt);
-    this.sides = sides;
-    this.shapeAt = shapeAt;
+    this.sides = doubled(this.sides);
+    this.shapeAt = doubled(this.shapeAt);
   }
 }
 

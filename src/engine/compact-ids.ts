@@ -45,6 +45,13 @@ function pack(id: string | null, out: Packed): Packed {
   return out;
 }
 
+/** A column twice as long, its entries copied: how every append-only column here grows. */
+export function doubled<A extends Uint8Array | Uint32Array>(column: A): A {
+  const bigger = new (column.constructor as new (length: number) => A)(column.length * 2);
+  bigger.set(column);
+  return bigger;
+}
+
 function hex8(word: number): string {
   return word.toString(16).padStart(8, "0");
 }
@@ -126,12 +133,8 @@ export class IdColumn {
   }
 
   private grow(): void {
-    const kinds = new Uint8Array(this.kinds.length * 2);
-    kinds.set(this.kinds);
-    const words = new Uint32Array(this.words.length * 2);
-    words.set(this.words);
-    this.kinds = kinds;
-    this.words = words;
+    this.kinds = doubled(this.kinds);
+    this.words = doubled(this.words);
   }
 }
 
