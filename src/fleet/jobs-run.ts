@@ -23,9 +23,12 @@ import type { PairPool } from "./worker-pairs.js";
 /** What the worker needs of the registry (`PairRegistry` provides it). */
 export interface WorkerRegistry {
   /** The pair, or null when it is not registered (removed since the job was queued). */
-  get(name: string): Promise<Pick<PairSummary, "name" | "state" | "nextDueAt" | "createdAt" | "consecutiveFailures"> | null>;
+  get(name: string): Promise<Pick<PairSummary, "name" | "state" | "nextDueAt" | "createdAt" | "consecutiveFailures" | "lastRunAt"> | null>;
   recordOutcome(name: string, outcome: { exitCode: number; finishedAt: string }): Promise<unknown>;
 }
+
+/** A full sync asked for by deferred deliveries starts at least this long after the pair's last run. */
+export const DEFERRED_RECONCILE_GAP_SECONDS = 60;
 
 /** More waiting cases than this: one full sync reads them page by page, cheaper than one read each. */
 export const BURST_CASES = 200;
@@ -81,7 +84,7 @@ export async function runJob(job: TakenJob, deps: JobRunDeps): Promise<JobOutcom
   }
   try {
     // Re-added under the same name (remove + add) is another pair: its creation time tells them apart.
-    return await deps.pairs.use(name, pair.createdAt, (sync) => (job.kind === "event" ? drainInbox(job, sync, deps, log) : fullSync(job, sync, deps, log)));
+    return await deps.pairs.use(name, pair.createdAt, (sync) => (job.kind === "event" ? drainInbox(job, sync, deps, log, pair.lastRunAt) : fullSync(job, sync, deps, log)));
   } catch (error) {
     // The run never started (the pair's secrets, its store, the network to Postgres): recorded so
     // a pair that cannot even open backs off too, then failed so pg-boss retries the job.
@@ -101,7 +104,7 @@ async function fullSync(job: TakenJob, sync: CaseSync, deps: JobRunDeps, log: Lo
   return { status: "done", output: { runId: report.runId, exitCode: report.exitCode } };
 }
 
-async function drainInbox(job: TakenJob, sync: CaseSync, deps: JobRunDeps, log: Logger): Promise<JobOutcome> {
+async function drainInbox(job: TakenJob, sync: CaseSync, deps: JobRunDeps, log: Logger, lastRunAt: string | null): Promise<JobOutcome> {
   const pair = job.payload?.pair ?? "";
   const now = (deps.now?.() ?? new Date()).toISOString();
   const entries = await sync.store.listInbox(BURST_CASES + 1, now);
@@ -122,11 +125,15 @@ async function drainInbox(job: TakenJob, sync: CaseSync, deps: JobRunDeps, log: 
   if (report.abort === null) await removeHandled(sync.store, entries, deps, pair);
   const left = leftForFullSync(report);
   if (left.length > 0) {
-    // A copy of this pair is in doubt, and only a full scan can settle it (SPEC §4.6): one now, not
-    // at the next schedule. The queue keeps one waiting per pair, so a stream of deliveries asks once.
-    await deps.queue.enqueue("reconcile", { pair, reason: "deferred", queuedAt: now });
+    // A copy of this pair is in doubt, and only a full scan can settle it (SPEC §4.6): one soon, not
+    // at the next schedule. The queue keeps one waiting per pair, so a stream of deliveries asks
+    // once; and a doubt the full sync could not settle (a fingerprint for `case-sync link`) costs
+    // at most one full sync a minute, never one per delivery.
+    const sinceLast = lastRunAt === null ? Infinity : (Date.parse(now) - Date.parse(lastRunAt)) / 1000;
+    const startAfterSeconds = Math.max(0, Math.ceil(DEFERRED_RECONCILE_GAP_SECONDS - sinceLast));
+    await deps.queue.enqueue("reconcile", { pair, reason: "deferred", queuedAt: now }, startAfterSeconds > 0 ? { startAfterSeconds } : {});
     deps.sent();
-    log.info({ cases: left.length }, "a copy is still in doubt: the deliveries wait for a full sync, queued now");
+    log.info({ cases: left.length, startAfterSeconds }, "a copy is still in doubt: the deliveries wait for a full sync, queued now");
   }
   // An aborted run leaves the deliveries waiting: the registry backs the pair off, and its next
   // full sync (or the next delivery's job) takes them.

@@ -154,27 +154,44 @@ describe("the worker's jobs", () => {
     }
   }, 60_000);
 
-  it("queues a full sync at once when a delivery names a case a copy in doubt could be, and that sync settles it", async () => {
-    const [model] = pair.sandboxes.plannr.listCases();
-    const made = pair.sandboxes.plannr.createCaseDirect({ name: "Its copy's answer was lost", participantUuids: model!.participantUuids });
-    // A copy of it into ONLYOFFICE was started and its answer lost: the journal entry is open.
-    await withStore((store) =>
-      store.addJournal({ id: "doubt-1", runId: "run-of-the-lost-answer", side: "onlyoffice", sourceId: made.uuid, fingerprint: { title: made.name, participants: [] }, status: "pending", createdId: null, startedAt: new Date(Date.now() - 60_000).toISOString(), settledAt: null }),
-    );
-    const receivedAt = new Date().toISOString();
-    await withStore((store) => store.putInbox({ caseId: made.uuid, event: "case.created", receivedAt }));
-    await queue.enqueue("event", { pair: pair.name, caseId: made.uuid, event: "case.created", receivedAt });
-    const reconcilesBefore = await waiting("reconcile");
-    const outcome = await runJob(await takeNow("event"), deps);
-    expect(outcome).toMatchObject({ status: "done", output: { exitCode: 0, cases: 1 } });
-    // The targeted sync could not tell, so it made no copy; the full sync that settles it is queued now.
-    expect(pair.sandboxes.onlyoffice.listCases().map((c) => c.title)).not.toContain(made.name);
-    expect(await waiting("reconcile")).toBe(reconcilesBefore + 1);
-    const reconcile = await takeNow("reconcile");
-    expect(reconcile.payload).toMatchObject({ pair: pair.name, reason: "deferred" });
-    expect(await runJob(reconcile, deps)).toMatchObject({ status: "done", output: { exitCode: 0 } });
-    expect(pair.sandboxes.onlyoffice.listCases().filter((c) => c.title === made.name)).toHaveLength(1);
-    expect(await withStore((store) => store.listPendingJournal())).toEqual([]);
+  it("queues a full sync when a delivery names a case a copy in doubt could be (at most one a minute), and that sync settles it", async () => {
+    /** A Plannr case whose copy into ONLYOFFICE was started and its answer lost (the journal entry open), and its delivery. */
+    const doubtAndDelivery = async (name: string) => {
+      const [model] = pair.sandboxes.plannr.listCases();
+      const made = pair.sandboxes.plannr.createCaseDirect({ name, participantUuids: model!.participantUuids });
+      await withStore((store) =>
+        store.addJournal({ id: `doubt-${made.uuid}`, runId: "run-of-the-lost-answer", side: "onlyoffice", sourceId: made.uuid, fingerprint: { title: made.name, participants: [] }, status: "pending", createdId: null, startedAt: new Date(Date.now() - 60_000).toISOString(), settledAt: null }),
+      );
+      const receivedAt = new Date().toISOString();
+      await withStore((store) => store.putInbox({ caseId: made.uuid, event: "case.created", receivedAt }));
+      await queue.enqueue("event", { pair: pair.name, caseId: made.uuid, event: "case.created", receivedAt });
+      return made;
+    };
+    const reconcileStartsIn = async () => {
+      const [row] = await fleet.sql<{ s: string }>(`SELECT EXTRACT(EPOCH FROM (start_after - now())) AS s FROM "${fleet.schema}_boss".job WHERE name = 'reconcile' AND state = 'created' ORDER BY created_on DESC LIMIT 1`);
+      return Number(row?.s ?? Number.NaN);
+    };
+    const settles = async (name: string) => {
+      const reconcile = await takeNow("reconcile");
+      expect(reconcile.payload).toMatchObject({ pair: pair.name, reason: "deferred" });
+      expect(await runJob(reconcile, deps)).toMatchObject({ status: "done", output: { exitCode: 0 } });
+      expect(pair.sandboxes.onlyoffice.listCases().filter((c) => c.title === name)).toHaveLength(1);
+      expect(await withStore((store) => store.listPendingJournal())).toEqual([]);
+    };
+    // The pair's last run was a while ago: the full sync is queued to start at once.
+    await fleet.registry.recordOutcome(pair.name, { exitCode: 0, finishedAt: new Date(Date.now() - 120_000).toISOString() });
+    const first = await doubtAndDelivery("Its copy's answer was lost");
+    expect(await runJob(await takeNow("event"), deps)).toMatchObject({ status: "done", output: { exitCode: 0, cases: 1 } });
+    // The targeted sync could not tell, so it made no copy; the full sync that settles it is queued.
+    expect(pair.sandboxes.onlyoffice.listCases().map((c) => c.title)).not.toContain(first.name);
+    expect(await reconcileStartsIn()).toBeLessThan(5);
+    await settles(first.name);
+    // That full sync ran just now: a second doubt's full sync waits out the minute.
+    const second = await doubtAndDelivery("Another lost answer");
+    expect(await runJob(await takeNow("event"), deps)).toMatchObject({ status: "done", output: { exitCode: 0 } });
+    expect(await reconcileStartsIn()).toBeGreaterThan(40);
+    await fleet.sql(`UPDATE "${fleet.schema}_boss".job SET start_after = now() WHERE name = 'reconcile' AND state = 'created'`);
+    await settles(second.name);
     expect(checkPair(pair)).toMatchObject({ unpaired: [], duplicates: [], orphans: [] });
   }, 60_000);
 
