@@ -1,14 +1,11 @@
 // The run's links, by either id, and which of their records the scans found unchanged since the
 // base (settled), in the fewest bytes a 100,000-link sync can hold (SPEC §8: memory grows with the
 // book only by a compact index of ids and hashes). Columns instead of one object per link: the
-// ids and hashes packed into typed arrays (compact-ids.ts: about 17 bytes each, outside the
-// collected heap, where V8 would let four times their size pile up before collecting), each
-// side's ids in sorted order for a binary search, and one byte per link for how it was made and
-// what settled. A link is built as an object only when asked for; a link whose base was loaded is
-// kept whole.
+// ids and hashes (the strings the store gave, never a second copy from a scan), each side's ids in
+// sorted order for a binary search, and one byte per link for how it was made and what settled. A
+// link is built as an object only when asked for; a link whose base was loaded is kept whole.
 import type { Side } from "../core/errors.js";
 import type { Link } from "../core/state.js";
-import { IdColumn } from "./compact-ids.js";
 
 const HOW = [null, "create", "stamp", "journal", "match", "hand"] as const;
 const SETTLED: Record<Side, number> = { plannr: 1, onlyoffice: 2 };
@@ -16,8 +13,8 @@ const SETTLED: Record<Side, number> = { plannr: 1, onlyoffice: 2 };
 export const NOT_LOADED = "-";
 
 export class LinkIndex implements Iterable<Link> {
-  private readonly ids: Record<Side, IdColumn> = { plannr: new IdColumn(), onlyoffice: new IdColumn() };
-  private readonly hashes: Record<Side, IdColumn> = { plannr: new IdColumn(), onlyoffice: new IdColumn() };
+  private readonly ids: Record<Side, string[]> = { plannr: [], onlyoffice: [] };
+  private readonly hashes: Record<Side, (string | null)[]> = { plannr: [], onlyoffice: [] };
   private readonly how: Uint8Array;
   private readonly flags: Uint8Array;
   /** Positions in each side's id order, for a binary search. */
@@ -33,11 +30,12 @@ export class LinkIndex implements Iterable<Link> {
       this.ids.plannr.push(link.plannrId);
       this.ids.onlyoffice.push(link.onlyofficeId);
       this.hashes.plannr.push(link.baseHashPlannr);
-      this.hashes.onlyoffice.push(link.baseHashOnlyoffice);
+      // Both sides share one view, so the two hashes are usually one string.
+      this.hashes.onlyoffice.push(link.baseHashOnlyoffice === link.baseHashPlannr ? link.baseHashPlannr : link.baseHashOnlyoffice);
       this.how[i] = HOW.indexOf(link.how);
       if (options.whole === true) this.whole.set(i, link);
     });
-    const sorted = (ids: IdColumn) => new Uint32Array(ids.length).map((_, i) => i).sort((a, b) => ids.compareEntries(a, b));
+    const sorted = (ids: readonly string[]) => new Uint32Array(ids.length).map((_, i) => i).sort((a, b) => compare(ids[a] ?? "", ids[b] ?? ""));
     this.order = { plannr: sorted(this.ids.plannr), onlyoffice: sorted(this.ids.onlyoffice) };
   }
 
@@ -49,13 +47,12 @@ export class LinkIndex implements Iterable<Link> {
   private find(side: Side, id: string): number {
     const ids = this.ids[side];
     const order = this.order[side];
-    const key = ids.keyOf(id);
     let low = 0;
     let high = order.length - 1;
     while (low <= high) {
       const mid = (low + high) >>> 1;
       const at = order[mid] ?? 0;
-      const c = ids.compareAt(at, key, id);
+      const c = compare(ids[at] ?? "", id);
       if (c === 0) return at;
       if (c < 0) low = mid + 1;
       else high = mid - 1;
@@ -68,12 +65,12 @@ export class LinkIndex implements Iterable<Link> {
     const whole = this.whole.get(i);
     if (whole !== undefined) return whole;
     return {
-      plannrId: this.ids.plannr.get(i) ?? "",
-      onlyofficeId: this.ids.onlyoffice.get(i) ?? "",
+      plannrId: this.ids.plannr[i] ?? "",
+      onlyofficeId: this.ids.onlyoffice[i] ?? "",
       base: null,
       baseGroups: null,
-      baseHashPlannr: this.hashes.plannr.get(i),
-      baseHashOnlyoffice: this.hashes.onlyoffice.get(i),
+      baseHashPlannr: this.hashes.plannr[i] ?? null,
+      baseHashOnlyoffice: this.hashes.onlyoffice[i] ?? null,
       linkedAt: NOT_LOADED,
       updatedAt: NOT_LOADED,
       how: HOW[this.how[i] ?? 0] ?? null,
@@ -140,4 +137,9 @@ export class LinkIndex implements Iterable<Link> {
   *settledLinks(side: Side): IterableIterator<Link> {
     for (let i = 0; i < this.flags.length; i += 1) if (((this.flags[i] ?? 0) & SETTLED[side]) !== 0) yield this.link(i);
   }
+}
+
+/** Code-unit order (a store's own order may differ: the index sorts for itself). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

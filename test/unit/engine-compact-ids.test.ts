@@ -10,8 +10,6 @@ const anyId = fc.oneof(
   uuid,
   fc.uuid(),
   fc.integer({ min: 0, max: 2_000_000_000 }).map(String),
-  fc.stringMatching(/^[0-9a-f]{32}$/),
-  fc.stringMatching(/^[0-9a-fA-F]{31,33}$/),
   fc.constantFrom("0", "007", "9007199254740993", "999999999999999", "1e3", "-1", "", " 12", "00000000-0000-0000-0000-00000000000G"),
   fc.string({ maxLength: 40 }),
 );
@@ -29,7 +27,7 @@ describe("IdColumn", () => {
     );
   });
 
-  it("keeps a uuid, a content hash and an ONLYOFFICE id in their packed forms, and anything else as given", () => {
+  it("keeps a uuid and an ONLYOFFICE id in their packed forms, and anything else as given", () => {
     const column = new IdColumn();
     const ids = ["2f1b0c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "ffffffff-ffff-ffff-ffff-ffffffffffff", "00000000-0000-0000-0000-000000000000", "0", "4294967296", "999999999999999", "2F1B0C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", "0012", "00ff00ff00ff00ff00ff00ff00ff00ff", "0123456789abcdef0123456789abcdeF"];
     for (const id of ids) column.push(id);
