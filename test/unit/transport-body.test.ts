@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BodyTooLarge, readBody } from "../../src/transport/body.js";
-import { keptBuffers as keptBodyBuffers } from "../../src/transport/buffer-pool.js";
+import { giveBuffer, KEEP_TOTAL_BYTES, keptBufferBytes, keptBuffers as keptBodyBuffers, takeBuffer } from "../../src/transport/buffer-pool.js";
 import { createHttpClient } from "../../src/transport/http.js";
 
 const MiB = 1024 * 1024;
@@ -61,6 +61,23 @@ describe("readBody", () => {
     const huge = await readBody(streamOf([Buffer.alloc(6 * MiB)]), 64 * MiB, 6 * MiB);
     huge.release();
     expect(keptBodyBuffers()).toBe(before);
+  });
+
+  it("keeps no more idle bytes than three page-sized buffers, however many are given back", () => {
+    // An empty pool first (earlier tests gave buffers back).
+    while (keptBodyBuffers() > 0) takeBuffer(1);
+    expect(keptBufferBytes()).toBe(0);
+    const taken = Array.from({ length: 8 }, () => takeBuffer(4 * MiB));
+    for (const buffer of taken) giveBuffer(buffer);
+    expect(keptBodyBuffers()).toBe(3);
+    expect(keptBufferBytes()).toBe(KEEP_TOTAL_BYTES);
+    // Taken out again, its bytes leave the count, and come back with it.
+    const full = keptBufferBytes();
+    const again = takeBuffer(4 * MiB);
+    expect(keptBufferBytes()).toBe(full - again.length);
+    giveBuffer(again);
+    expect(keptBufferBytes()).toBe(full);
+    expect(keptBodyBuffers()).toBeLessThanOrEqual(8);
   });
 
   it("cuts a body at the cap: BodyTooLarge, and the stream is destroyed", async () => {
