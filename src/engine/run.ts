@@ -573,11 +573,24 @@ export class EngineRun {
     // of a partner deleted or unlinked, or one naming a Plannr case that is gone since).
     // (A record held thin is linked.)
     const stamped = oSnap !== undefined && [...oSnap.records.held()].some((r) => r.stamp !== null && !linkedOnlyoffice.has(r.id));
-    const [stored, runs] = await Promise.all([this.deps.store.getMeta(META_REBUILT_AT), this.deps.store.listRuns(2)]);
+    const [stored, runs, links, scannedBefore, journal] = await Promise.all([
+      this.deps.store.getMeta(META_REBUILT_AT),
+      this.deps.store.listRuns(2),
+      this.deps.store.countLinks(),
+      this.deps.store.getMeta(META_PREVIOUS_SCAN),
+      this.deps.store.listPendingJournal(),
+    ]);
     // A store that has run before is not a lost one (its first copies may merely be unsettled);
-    // one that never ran but finds stamps (links made by hand since the loss included) is.
-    const fresh = stamped && !runs.some((r) => r.id !== this.runId);
+    // one that never ran but finds stamps (links made by hand since the loss included) is. A run
+    // that left nothing behind (it died before its first write, or only planned) has not run: its
+    // row alone must not make the next run forget that it is rebuilding. Every write to a CRM
+    // leaves a link or a journal entry (a create is journalled before it is sent).
+    const ranBefore = runs.some((r) => r.id !== this.runId) && (links > 0 || scannedBefore !== null || journal.length > 0);
+    const fresh = stamped && !ranBefore;
     const rebuiltAt = stored || (fresh ? scanStartedAt : null);
+    // Kept at once, before this run writes anything: a run that stops after its first write (a
+    // kill, an abort) has left links behind, and the next one must still know it is rebuilding.
+    if (fresh && !stored && this.writes) await this.deps.store.setMeta(META_REBUILT_AT, scanStartedAt);
     if (fresh && !stored) {
       // Loud, whatever is withheld: a mistyped CASE_SYNC_STATE looks exactly like this.
       const linked = pairing.newLinks.filter((l) => l.reason === "stamp").length;

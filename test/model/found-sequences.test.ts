@@ -1,8 +1,8 @@
 // Sequences the random families found, kept as they were found (book, steps, fault seeds) so that
-// each replays exactly; a full sync is added after each to check that what was left converges.
+// each replays exactly; a full sync is added after a sequence that ended on a partial run.
 // Each passes on fixed code; with its fix reverted it fails with the invariant in its title.
 import { describe, it } from "vitest";
-import { CreateCaseCommand, DeleteCaseCommand, SyncCommand, WebhookCommand, type ModelCommand } from "../support/model-commands.js";
+import { CreateCaseCommand, DeleteCaseCommand, LoseStateCommand, SyncCommand, UnlinkCommand, WebhookCommand, type ModelCommand } from "../support/model-commands.js";
 import type { Book } from "../support/model-arbitraries.js";
 import { runSequence } from "../support/model-run.js";
 import { NO_HAZARDS } from "../support/model-sync.js";
@@ -34,6 +34,17 @@ const FOUND: { title: string; book: Book; steps: ModelCommand[] }[] = [
       new SyncCommand(NO_HAZARDS),
     ],
   },
+  ...(["abort", "crash-before", "crash-after"] as const).map((mode) => ({
+    // Seed 1318830811 of "everything" (a 30-step soak), shrunk. A person unlinks a pair (its
+    // ONLYOFFICE case keeps an unlink mark), the state file is lost, and the run that rebuilds the
+    // state stops at its first write. That run's row made the store one that "has run before", and
+    // the rebuild was only recorded when a run ended well: the next run no longer knew it was
+    // rebuilding and copied the unlinked Plannr case again. Now the rebuild is recorded as soon as
+    // a writing run finds it.
+    title: `a run that rebuilds a lost state and stops at its first write (${mode}) leaves the next one rebuilding too [resurrection]`,
+    book: { plannr: [EMPTY], onlyoffice: [EMPTY] },
+    steps: [new UnlinkCommand(0), new LoseStateCommand(), new SyncCommand({ ...NO_HAZARDS, kill: { at: 1, mode } }), new SyncCommand(NO_HAZARDS)],
+  })),
 ];
 
 describe("model-based: sequences the random families found", () => {

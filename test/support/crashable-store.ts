@@ -7,6 +7,8 @@ export function crashable(store: StateStore, crash: CrashSwitch): StateStore {
     get(target, key, receiver) {
       const member = Reflect.get(target, key, receiver) as unknown;
       if (typeof member !== "function") return member;
+      // `describe` is the store's one synchronous member (its name in messages), not an I/O call.
+      if (key === "describe") return (member as () => string).bind(target);
       return async (...args: unknown[]) => {
         await crash.gate();
         return (member as (...a: unknown[]) => unknown).apply(target, args);
