@@ -83,7 +83,14 @@ export function expectGroup(key: string, g: GroupState, policy: ConflictPolicy, 
   const o = g.o.value;
   const newest = lastRunStart !== null && g.p.at < lastRunStart;
   let e: Expectation;
-  if (g.loose) e = { allowP: both(p, o), allowO: both(o, p), outcome: "settle", why: "the engine's base is unknown after a killed or failed run" };
+  if (g.loose) {
+    // Whatever the engine's base, a person's decision on exactly these values is theirs to apply:
+    // the value they chose (the conflict's base included) is one the run may write.
+    const d = g.decision;
+    const decided = d !== null && sameVal(p, d.p) && sameVal(o, d.o) ? winnerOf(d) : undefined;
+    const also = (v: Val[]) => (decided === undefined || v.some((x) => sameVal(x, decided)) ? v : [...v, decided]);
+    e = { allowP: also(both(p, o)), allowO: also(both(o, p)), outcome: "settle", why: `the engine's base is unknown after a killed or failed run${decided === undefined ? "" : `; a person decided: take ${d?.take ?? ""}`}` };
+  }
   else if (sameVal(p, o)) e = { allowP: [p], allowO: [o], outcome: "converge", why: "both sides agree" };
   else if (g.decision !== null) {
     const d = g.decision;
