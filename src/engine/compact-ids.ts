@@ -23,9 +23,9 @@ interface Packed {
 }
 
 /**
- * Packs `id` into `out` without allocating: a search packs the id it looks for on every lookup,
- * several per scanned record, so this must make no garbage (the regexes only test; the hex digits
- * are read by char code).
+ * Packs `id` into `out` without allocating: it runs for every write a migration logs and every
+ * record its second read looks up, so it must make no garbage (the regexes only test; the hex
+ * digits are read by char code).
  */
 function pack(id: string | null, out: Packed): Packed {
   out.words.fill(0);

@@ -375,7 +375,7 @@ export class EngineRun {
     }
     this.warnings.push(...pairing.issues);
     await this.quarantine(skips, pairing);
-    const rebuiltAt = await this.rebuildGuard(pairing, { has: (id) => index.has("onlyoffice", id) }, scanStartedAt);
+    const rebuiltAt = await this.rebuildGuard(pairing, { has: (id) => index.has("onlyoffice", id) }, scanStartedAt, { previousScanAt, openCreates: journal.length });
     const pendingByPair = new Map<string, Conflict[]>();
     for (const c of pending) pendingByPair.set(c.plannrId, [...(pendingByPair.get(c.plannrId) ?? []), c]);
     const previousGroups = comparedGroups === null ? null : new Set(JSON.parse(comparedGroups) as string[]);
@@ -567,25 +567,20 @@ export class EngineRun {
    * cases that existed at the rebuild until a person says so (`--allow-create-after-rebuild`);
    * cases created after the rebuild are copied as usual. Returns when the rebuild happened.
    */
-  private async rebuildGuard(pairing: Pairing, linkedOnlyoffice: { has(id: string): boolean }, scanStartedAt: string): Promise<string | null> {
+  /** `before`: what the store held when this run started (its last complete scan, its creates still in doubt). */
+  private async rebuildGuard(pairing: Pairing, linkedOnlyoffice: { has(id: string): boolean }, scanStartedAt: string, before: { previousScanAt: string | null; openCreates: number }): Promise<string | null> {
     const oSnap = this.snapshots.onlyoffice;
     // What only a lost state explains: a stamp the state does not know (a link to rebuild, a mark
     // of a partner deleted or unlinked, or one naming a Plannr case that is gone since).
     // (A record held thin is linked.)
     const stamped = oSnap !== undefined && [...oSnap.records.held()].some((r) => r.stamp !== null && !linkedOnlyoffice.has(r.id));
-    const [stored, runs, links, scannedBefore, journal] = await Promise.all([
-      this.deps.store.getMeta(META_REBUILT_AT),
-      this.deps.store.listRuns(2),
-      this.deps.store.countLinks(),
-      this.deps.store.getMeta(META_PREVIOUS_SCAN),
-      this.deps.store.listPendingJournal(),
-    ]);
+    const [stored, runs, links] = await Promise.all([this.deps.store.getMeta(META_REBUILT_AT), this.deps.store.listRuns(2), this.deps.store.countLinks()]);
     // A store that has run before is not a lost one (its first copies may merely be unsettled);
     // one that never ran but finds stamps (links made by hand since the loss included) is. A run
     // that left nothing behind (it died before its first write, or only planned) has not run: its
     // row alone must not make the next run forget that it is rebuilding. Every write to a CRM
     // leaves a link or a journal entry (a create is journalled before it is sent).
-    const ranBefore = runs.some((r) => r.id !== this.runId) && (links > 0 || scannedBefore !== null || journal.length > 0);
+    const ranBefore = runs.some((r) => r.id !== this.runId) && (links > 0 || before.previousScanAt !== null || before.openCreates > 0);
     const fresh = stamped && !ranBefore;
     const rebuiltAt = stored || (fresh ? scanStartedAt : null);
     // Kept at once, before this run writes anything: a run that stops after its first write (a
