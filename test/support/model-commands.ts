@@ -14,7 +14,7 @@ import { comparedKeys, dissolvePair, record, unpaired, type Model } from "./mode
 import { countWrites, leftForFullSync } from "../../src/core/report.js";
 import { armRun } from "./model-faults.js";
 import { judgePairs } from "./model-judge.js";
-import { applyRaw, syncStep, showHazards, type SyncHazards } from "./model-sync.js";
+import { applyRaw, noteDoubt, syncStep, showHazards, type SyncHazards } from "./model-sync.js";
 import { queuedFromStore, remapGroup, restartContact } from "./model-contact.js";
 import { createPersonCase, learnEdit, loseState, refreshUnmapped, restartProcess, type CaseSeed, type Real } from "./model-system.js";
 import { OO_FIELD } from "./model-world.js";
@@ -139,7 +139,7 @@ export class WebhookCommand implements ModelCommand {
     if (m.stateLost) return;
     const targets = this.targets(m);
     const runStart = real.clock.tick();
-    if (this.hazards.faults.length > 0 || this.hazards.kill !== null) m.createsInDoubt = true;
+    noteDoubt(m, this.hazards);
     const armed = armRun(real.sandbox, { faults: this.hazards.faults, strip: this.hazards.strip, race: null });
     let outcome;
     try {

@@ -65,6 +65,11 @@ function forgiveUnknowable(m: Model, real: Real): void {
   }
 }
 
+/** A run with faults or a kill may leave a create in doubt until a clean full sync settles it. */
+export function noteDoubt(m: Model, hazards: SyncHazards): void {
+  if (hazards.faults.length > 0 || hazards.kill !== null) m.createsInDoubt = true;
+}
+
 /** The model after a run: what it may now assume about the engine's own bookkeeping. */
 function afterRun(m: Model, runStart: number, report: RunReport | null, killed: boolean, clean: boolean): void {
   if (m.unseenMapping.size > 0) {
@@ -92,7 +97,7 @@ function afterRun(m: Model, runStart: number, report: RunReport | null, killed: 
 export async function syncStep(m: Model, real: Real, hazards: SyncHazards, fixpointOf = false): Promise<void> {
   const runStart = real.clock.tick();
   if (m.stateLost) forgiveUnknowable(m, real);
-  if (hazards.faults.length > 0 || hazards.kill !== null) m.createsInDoubt = true;
+  noteDoubt(m, hazards);
   const destructive = destructiveChanges(m, m.deletesSinceRun);
   const racePair = hazards.race !== null && m.pairs.length > 0 ? m.pairs[hazards.race.pair % m.pairs.length] : undefined;
   const race = hazards.race;

@@ -146,7 +146,7 @@ describe("SnapshotRecords over a LinkIndex", () => {
     expect([...index].filter((l) => l.base !== null)).toEqual([full]);
   });
 
-  it("gives back the ids and hashes the store gave, packed or not: real uuids and hashes, and odd ones", () => {
+  it("gives back exactly the ids and hashes the store gave: real uuids and hashes, and odd ones", () => {
     const uuid = (i: number) => `${(i * 2_654_435_761 % 4_294_967_296).toString(16).padStart(8, "0")}-1b2c-4d3e-8f40-${i.toString(16).padStart(12, "0")}`;
     const hash = (i: number) => `${uuid(i).replaceAll("-", "")}`.slice(0, 32);
     const odd = ["P-UPPER-CASE", "0042", "", "ffffffff-ffff-ffff-ffff-fffffffffffF"];
